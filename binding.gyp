@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "idx_sha256",
+      "sources": ["native/idx_sha256.c"],
+      "cflags": ["-O3", "-fno-strict-aliasing"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}

@@ -1,0 +1,35 @@
+/** What the use cases need, constructed once by the composition root and passed in. */
+import type { Db } from '../infra/db/database.ts';
+import type { PasswordHasher } from '../infra/security/passwords.ts';
+import type { TokenService } from '../infra/security/tokens.ts';
+import type { BankValidator } from '../domain/validation.ts';
+import type { BankCode } from '../domain/banks.ts';
+
+export interface LedgerRules {
+  readonly difficulty: number;
+  readonly batchSize: number;
+  readonly maxFutureMs: bigint;
+}
+
+/** Notifications the ledger gives after a commit (the pool and live views listen). */
+export interface LedgerEvents {
+  paymentAccepted(txId: string): void;
+  blockSealed(height: bigint, hash: string, minerIdx: string): void;
+}
+
+export interface AppDeps {
+  readonly db: Db;
+  readonly rules: LedgerRules;
+  readonly passwords: PasswordHasher;
+  readonly tokens: TokenService;
+  readonly events: LedgerEvents;
+  readonly now: () => number;
+  readonly random: (n: number) => Uint8Array;
+  /** Per-bank validator overrides (tests model a dissenting bank). */
+  readonly bankValidators?: Partial<Record<BankCode, BankValidator>>;
+}
+
+export const noEvents: LedgerEvents = {
+  paymentAccepted: () => {},
+  blockSealed: () => {},
+};

@@ -1,0 +1,173 @@
+/**
+ * Sealing: a solved candidate block is validated by each of the six banks;
+ * with at least four approvals the block, the verdicts, the settlement of its
+ * payments, the fee credits and the miner's statistics commit in ONE database
+ * transaction. Any refusal changes nothing.
+ */
+
+import { splitBankPool } from '../domain/fees.ts';
+import { encodeHeader, hashHeader } from '../domain/header.ts';
+import { toHex, fromHex } from '../domain/hex.ts';
+import { SYSTEM_MINER_IDX } from '../domain/ids.ts';
+import { runConsensus, type CandidateBlock, type Consensus, type LedgerView, type PendingTx, type RejectReason } from '../domain/validation.ts';
+import { advanceTip, creditBanks, findBlock, insertBlock, insertVerdicts, readTip } from '../infra/db/repos/chain.ts';
+import { confirmPayments, lockPayments } from '../infra/db/repos/payments.ts';
+import { creditUsers, userExists } from '../infra/db/repos/users.ts';
+import { recordLosses, recordWin } from '../infra/db/repos/miners.ts';
+import type { Tx } from '../infra/db/database.ts';
+import { appendAudit } from '../infra/db/repos/audit.ts';
+import type { AppDeps } from './deps.ts';
+
+export interface SealRequest {
+  readonly block: CandidateBlock;
+  /** Other user miners that raced for this height (each gets blocks_lost + 1 when the block is accepted). */
+  readonly racingMiners?: readonly string[];
+  /** How long the winning attempt took, for avg_mining_time_seconds. */
+  readonly miningTimeMs?: number;
+}
+
+export type SealResult =
+  | { readonly accepted: true; readonly height: bigint; readonly hash: string; readonly consensus: Consensus; readonly minerFee: bigint; readonly bankFees: bigint }
+  | { readonly accepted: false; readonly reason: RejectReason; readonly message: string; readonly consensus: Consensus | null };
+
+class Refused extends Error {
+  constructor(readonly result: SealResult) {
+    super('refused');
+  }
+}
+
+async function buildView(tx: Tx, deps: AppDeps, block: CandidateBlock): Promise<LedgerView> {
+  const tip = await readTip(tx, true);
+  const rows = await lockPayments(tx, block.txs.map((t) => t.txId));
+  const pending = new Map<string, PendingTx>();
+  const confirmed = new Set<string>();
+  for (const r of rows) {
+    if (r.status === 'confirmed') confirmed.add(r.txId);
+    else
+      pending.set(r.txId, {
+        txId: r.txId,
+        senderIdx: r.senderIdx,
+        receiverIdx: r.receiverIdx,
+        amount: r.amount,
+        feeTotal: r.feeTotal,
+        feeMiner: r.feeMiner,
+        feeBanks: r.feeBanks,
+        held: r.amount + r.feeTotal,
+      });
+  }
+  const h = block.header.height;
+  const sealedAt = h <= tip.height ? await findBlock(tx, h) : null;
+  const minerKnown = block.minerIdx === SYSTEM_MINER_IDX || (await userExists(tx, block.minerIdx));
+  return {
+    tip: { height: tip.height, hash: fromHex(tip.hash), timestampMs: tip.timestampMs },
+    difficulty: deps.rules.difficulty,
+    maxBatch: deps.rules.batchSize,
+    nowMs: BigInt(deps.now()),
+    maxFutureMs: deps.rules.maxFutureMs,
+    pending,
+    isConfirmed: (id) => confirmed.has(id),
+    isKnownMiner: (idx) => idx === block.minerIdx && minerKnown,
+    sealedHashAt: (height) => (sealedAt && sealedAt.height === height ? fromHex(sealedAt.hash) : undefined),
+  };
+}
+
+export async function sealBlock(deps: AppDeps, req: SealRequest): Promise<SealResult> {
+  const { block } = req;
+  try {
+    const result = await deps.db.transaction().execute(async (tx) => {
+      const view = await buildView(tx, deps, block);
+      const consensus = runConsensus(block, view, deps.bankValidators);
+      if (!consensus.accepted) {
+        const reason = consensus.reason ?? 'QUORUM_NOT_REACHED';
+        const first = consensus.verdicts.find((v) => !v.approved);
+        throw new Refused({ accepted: false, reason, message: first?.message ?? 'The banks did not reach a quorum.', consensus });
+      }
+      const height = block.header.height;
+      const headerBytes = encodeHeader(block.header);
+      const hash = toHex(hashHeader(headerBytes));
+      const isSystem = block.minerIdx === SYSTEM_MINER_IDX;
+      let minerFee = 0n;
+      let bankPool = 0n;
+      const receivers = new Map<string, bigint>();
+      for (const t of block.txs) {
+        minerFee += t.feeMiner;
+        bankPool += t.feeBanks;
+        receivers.set(t.receiverIdx, (receivers.get(t.receiverIdx) ?? 0n) + t.amount);
+      }
+      // The system miner's 0.5% goes to the banks with their 1.0%.
+      const bankFees = isSystem ? bankPool + minerFee : bankPool;
+      const split = splitBankPool(bankFees, height);
+      await insertBlock(tx, {
+        height,
+        hash,
+        prevHash: toHex(block.header.prevHash),
+        merkleRoot: toHex(block.header.merkleRoot),
+        timestampMs: block.header.timestampMs,
+        difficulty: block.header.difficulty,
+        nonce: block.header.nonce,
+        minerIdx: block.minerIdx,
+        headerHex: toHex(headerBytes),
+        txCount: block.txs.length,
+        feeMiner: isSystem ? 0n : minerFee,
+        feeBanks: bankFees,
+        approvals: consensus.approvals,
+        miningTimeMs: req.miningTimeMs === undefined ? null : BigInt(Math.max(0, Math.round(req.miningTimeMs))),
+      });
+      const credits = new Map(split.map((s) => [s.code as string, s.amount]));
+      await insertVerdicts(
+        tx,
+        height,
+        consensus.verdicts.map((v) => ({
+          bankCode: v.bank,
+          approved: v.approved,
+          reason: v.reason,
+          message: v.message,
+          credit: credits.get(v.bank) ?? 0n,
+        })),
+      );
+      const changed = await confirmPayments(tx, height, block.txs.map((t) => t.txId));
+      if (changed !== block.txs.length) throw new Error('a payment of the block was no longer pending');
+      if (!isSystem) receivers.set(block.minerIdx, (receivers.get(block.minerIdx) ?? 0n) + minerFee);
+      await creditUsers(tx, receivers);
+      await creditBanks(tx, split);
+      await advanceTip(tx, height - 1n, { height, hash, timestampMs: block.header.timestampMs });
+      if (!isSystem) {
+        await recordWin(tx, block.minerIdx, minerFee, req.miningTimeMs ?? 0);
+      }
+      const losers = (req.racingMiners ?? []).filter((m) => m !== block.minerIdx && m !== SYSTEM_MINER_IDX);
+      await recordLosses(tx, losers);
+      await appendAudit(tx, {
+        actor: isSystem ? 'system' : block.minerIdx,
+        action: 'block.sealed',
+        payload: {
+          height,
+          hash,
+          miner: block.minerIdx,
+          payments: block.txs.map((t) => t.txId),
+          fee_miner: isSystem ? 0n : minerFee,
+          fee_banks: bankFees,
+          verdicts: consensus.verdicts.map((v) => ({ bank: v.bank, approved: v.approved, reason: v.reason })),
+        },
+      });
+      return { accepted: true as const, height, hash, consensus, minerFee: isSystem ? 0n : minerFee, bankFees };
+    });
+    deps.events.blockSealed(result.height, result.hash, block.minerIdx);
+    return result;
+  } catch (e) {
+    if (e instanceof Refused) {
+      const r = e.result;
+      await appendAudit(deps.db, {
+        actor: block.minerIdx === SYSTEM_MINER_IDX ? 'system' : block.minerIdx,
+        action: 'solution.rejected',
+        payload: {
+          height: block.header.height,
+          reason: r.accepted ? null : r.reason,
+          verdicts: r.accepted || !r.consensus ? [] : r.consensus.verdicts.map((v) => ({ bank: v.bank, approved: v.approved, reason: v.reason })),
+        },
+      });
+      return r;
+    }
+    throw e;
+  }
+}
+

@@ -1,0 +1,50 @@
+/** `npm start`: parse the settings, open the store, serve. One clear line and exit 1 on a bad setting. */
+import os from 'node:os';
+import { ConfigError, parseConfig } from '../infra/config.ts';
+import { createLedger } from '../compose.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = parseConfig(process.env, os.availableParallelism());
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`idxchain: invalid setting ${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  let ledger;
+  try {
+    ledger = await createLedger({ config });
+  } catch (e) {
+    process.stderr.write(`idxchain: cannot start: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+  const log = ledger.app.log;
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    ledger
+      .close()
+      .then(() => process.exit(0))
+      .catch((e: unknown) => {
+        log.error({ err: e }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  try {
+    await ledger.app.listen({ port: config.port, host: config.host });
+  } catch (e) {
+    process.stderr.write(`idxchain: cannot listen on ${config.host}:${config.port}: ${(e as Error).message}\n`);
+    await ledger.close().catch(() => {});
+    process.exit(1);
+  }
+  log.info({ store: ledger.store.kind, location: ledger.store.location, difficulty: config.difficulty, batch: config.batchSize }, 'idxchain ready');
+}
+
+void main();

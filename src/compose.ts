@@ -1,0 +1,214 @@
+/**
+ * The composition root: turns a Config into a running ledger (store, use-case
+ * dependencies, HTTP server). Nothing is global; tests build as many as they like.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './infra/config.ts';
+import { openStore, type Store, type StoreOptions } from './infra/db/database.ts';
+import { createScryptHasher } from './infra/security/passwords.ts';
+import { createTokenService } from './infra/security/tokens.ts';
+import { loadOrCreateSecret } from './infra/security/secrets.ts';
+import { buildServer } from './api/server.ts';
+import { miningRoutes } from './api/routes/mining.ts';
+import { pino, type Logger } from 'pino';
+import { MiningPool } from './mining/pool/coordinator.ts';
+import { selectEngine } from './mining/engines/index.ts';
+import { createHasher } from './mining/workers/index.ts';
+import { StoreReadiness } from './infra/db/readiness.ts';
+import { countPending } from './infra/db/repos/payments.ts';
+import { createMetrics, metricsPlugin } from './api/plugins/metrics.ts';
+import { healthRoutes } from './api/routes/health.ts';
+import { auditRoutes } from './api/routes/audit.ts';
+import { eventRoutes } from './api/routes/events.ts';
+import { miningWsRoutes } from './api/routes/mining-ws.ts';
+import { webRoutes } from './api/routes/web.ts';
+import { appendAudit } from './infra/db/repos/audit.ts';
+import type { AppDeps, LedgerEvents } from './app/deps.ts';
+import type { BankCode } from './domain/banks.ts';
+import type { BankValidator } from './domain/validation.ts';
+
+export interface Ledger {
+  readonly config: Config;
+  readonly store: Store;
+  readonly deps: AppDeps;
+  readonly app: FastifyInstance;
+  readonly pool: MiningPool;
+  readonly log: Logger;
+  readonly events: EventHub;
+  readonly readiness: StoreReadiness;
+  close(): Promise<void>;
+}
+
+export interface LedgerOptions {
+  readonly config: Config;
+  /** Defaults to the config: DATABASE_URL, else PGlite in DATA_DIR. */
+  readonly store?: StoreOptions;
+  /** false: silent; an object: pino options; default: pino at LOG_LEVEL. */
+  readonly logger?: object | boolean;
+  /** Where logs go (default stdout); tests capture them here. */
+  readonly logStream?: NodeJS.WritableStream;
+  readonly now?: () => number;
+  readonly bankValidators?: Partial<Record<BankCode, BankValidator>>;
+}
+
+export function storeOptionsFor(config: Config): StoreOptions {
+  return config.databaseUrl !== null ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir };
+}
+
+/** A fan-out of ledger events to any number of listeners. */
+export class EventHub implements LedgerEvents {
+  private readonly payment: Array<(txId: string) => void> = [];
+  private readonly sealed: Array<(height: bigint, hash: string, minerIdx: string) => void> = [];
+  onPayment(cb: (txId: string) => void): void {
+    this.payment.push(cb);
+  }
+  onSealed(cb: (height: bigint, hash: string, minerIdx: string) => void): void {
+    this.sealed.push(cb);
+  }
+  paymentAccepted(txId: string): void {
+    for (const cb of this.payment) cb(txId);
+  }
+  blockSealed(height: bigint, hash: string, minerIdx: string): void {
+    for (const cb of this.sealed) cb(height, hash, minerIdx);
+  }
+}
+
+/** The settings as recorded in the audit log: never a secret or a password in a URL. */
+function safeSettings(c: Config, store: string, engine: string) {
+  return {
+    store,
+    database_url: c.databaseUrl === null ? null : c.databaseUrl.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@'),
+    port: c.port,
+    host: c.host,
+    difficulty: c.difficulty,
+    batch_size: c.batchSize,
+    max_miners: c.maxMiners,
+    mining_timeout_seconds: c.miningTimeoutSeconds,
+    mining_threads: c.miningThreads,
+    hash_engine: engine,
+    system_miner: c.systemMiner,
+    system_miner_grace_seconds: c.systemMinerGraceSeconds,
+    rate_limits: Object.fromEntries(Object.entries(c.rateLimits).map(([k, v]) => [k, v.text])),
+    trust_proxy: c.trustProxy,
+    redis: c.redisUrl !== null,
+    jwt_secret: c.jwtSecret === null ? 'generated' : 'from environment',
+    auditor_key: c.auditorKey === null ? 'generated' : 'from environment',
+  };
+}
+
+export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
+  const { config } = opts;
+  const store = await openStore(opts.store ?? storeOptionsFor(config));
+  try {
+    const secret = config.jwtSecret ?? loadOrCreateSecret(config.dataDir, 'jwt-secret');
+    const auditorKey = config.auditorKey ?? loadOrCreateSecret(config.dataDir, 'auditor-key');
+    const events = new EventHub();
+    const deps: AppDeps = {
+      db: store.db,
+      rules: {
+        difficulty: config.difficulty,
+        batchSize: config.batchSize,
+        maxFutureMs: BigInt(config.maxFutureBlockSeconds) * 1000n,
+      },
+      passwords: createScryptHasher(config.scryptCost),
+      tokens: createTokenService(secret, config.jwtExpiresInSeconds),
+      events,
+      now: opts.now ?? Date.now,
+      random: (n) => randomBytes(n),
+      ...(opts.bankValidators ? { bankValidators: opts.bankValidators } : {}),
+    };
+    const log: Logger =
+      opts.logger === false
+        ? pino({ level: 'silent' })
+        : pino(
+            {
+              level: config.logLevel,
+              redact: ['req.headers.authorization', 'req.headers.cookie', '*.rbi_number', '*.token', '*.jwtSecret'],
+              ...(typeof opts.logger === 'object' ? opts.logger : {}),
+            },
+            (opts.logStream ?? process.stdout) as never,
+          );
+    const engine = selectEngine(config.hashEngine ?? undefined);
+    for (const note of engine.notes) log.info({ note }, 'hash engine');
+    const hasher = await createHasher({ threads: config.miningThreads, engine: engine.name });
+    log.info({ engine: hasher.engine, threads: hasher.threads }, 'hash engine selected');
+    const pool = new MiningPool(
+      deps,
+      hasher,
+      {
+        maxMiners: config.maxMiners,
+        miningTimeoutMs: config.miningTimeoutSeconds * 1000,
+        systemMiner: config.systemMiner,
+        systemMinerGraceMs: config.systemMinerGraceSeconds * 1000,
+      },
+      log.child({ module: 'pool' }),
+    );
+    events.onPayment(() => pool.onPayment());
+    const readiness = new StoreReadiness(store.db, log.child({ module: 'store' }));
+    const metrics = createMetrics({
+      pendingPayments: async () => (await countPending(store.db)).count,
+      activeMiners: () => pool.status().activeMiners,
+      hashRate: () => pool.status().hashRate,
+      engine: () => hasher.engine,
+      blocksSealed: () => pool.status().blocksSealed,
+      rejectedSolutions: () => pool.status().rejected,
+      dbInUse: () => store.inUse(),
+    });
+    pool.onSealTimed((seconds, accepted) => metrics.sealSeconds.observe({ result: accepted ? 'accepted' : 'refused' }, seconds));
+    let app: FastifyInstance;
+    try {
+      app = await buildServer({
+        deps,
+        logger: log as never,
+        bodyLimitBytes: config.bodyLimitBytes,
+        trustProxy: config.trustProxy,
+        rateLimit: { redisUrl: config.redisUrl },
+        isReady: () => readiness.ready,
+        plugins: [
+          async (a) => {
+            await a.register(metricsPlugin, { metrics });
+            await a.register(healthRoutes, { db: store.db, readiness });
+            await a.register(miningRoutes, { deps, pool, limits: config.rateLimits });
+            await a.register(auditRoutes, { deps, auditorKey });
+            await a.register(eventRoutes, { deps, pool, events });
+            await a.register(miningWsRoutes, { deps, pool });
+            await a.register(webRoutes);
+          },
+        ],
+      });
+      await app.ready();
+      // A database that is down at start-up is retried in the background; the pool starts once it is ready.
+      const onReady = async () => {
+        await appendAudit(store.db, { actor: 'system', action: 'settings', payload: safeSettings(config, store.kind, hasher.engine) });
+        await pool.start();
+      };
+      if (await readiness.start()) await onReady();
+      else void readiness.whenReady().then(onReady).catch((e: unknown) => log.error({ err: e }, 'start after recovery failed'));
+    } catch (e) {
+      readiness.close();
+      await hasher.close();
+      throw e;
+    }
+    return {
+      config,
+      store,
+      deps,
+      app,
+      pool,
+      log,
+      events,
+      readiness,
+      close: async () => {
+        // The pool first (an in-flight seal finishes), then HTTP, then the store.
+        readiness.close();
+        await pool.close();
+        await app.close();
+        await store.close();
+      },
+    };
+  } catch (e) {
+    await store.close().catch(() => {});
+    throw e;
+  }
+}

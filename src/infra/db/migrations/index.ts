@@ -1,0 +1,15 @@
+/** Versioned migrations, in order. The same list serves PGlite and PostgreSQL. */
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m001 from './001-ledger.ts';
+import * as m002 from './002-audit.ts';
+import * as m003 from './003-functions.ts';
+
+const MIGRATIONS: Record<string, Migration> = {
+  '001-ledger': m001,
+  '002-audit': m002,
+  '003-functions': m003,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+};

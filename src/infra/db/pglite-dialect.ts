@@ -1,0 +1,48 @@
+/**
+ * Kysely over the embedded PGlite store. PGlite has one connection, so the
+ * "pool" hands it to one holder at a time (a FIFO mutex): a transaction owns
+ * the connection from BEGIN to COMMIT and nothing interleaves with it.
+ */
+import type { PGlite } from '@electric-sql/pglite';
+
+interface PoolClient {
+  query(sql: string, params: unknown[]): Promise<{ command?: string; rowCount?: number; rows: unknown[] }>;
+  release(destroy?: boolean): void;
+}
+
+export class SingleConnectionPool {
+  busy = false;
+  private readonly waiters: Array<() => void> = [];
+  private closed = false;
+
+  constructor(private readonly pg: PGlite) {}
+
+  async connect(): Promise<PoolClient> {
+    if (this.closed) throw new Error('the embedded database is closed');
+    if (this.busy) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    else this.busy = true;
+    let released = false;
+    return {
+      query: async (sql, params) => {
+        // Parameterless statements go through the simple protocol (allows a
+        // multi-statement migration); the last statement's result is returned.
+        const r = params.length === 0 ? (await this.pg.exec(sql)).at(-1) : await this.pg.query(sql, params);
+        if (!r) return { rowCount: 0, rows: [] };
+        return { command: (r as { command?: string }).command, rowCount: r.affectedRows ?? 0, rows: r.rows };
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        const next = this.waiters.shift();
+        if (next) next();
+        else this.busy = false;
+      },
+    };
+  }
+
+  async end(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pg.close();
+  }
+}

@@ -1,0 +1,132 @@
+/** The seed's miner_statistics table. Money there is NUMERIC(15,2) rupees. */
+import { sql } from 'kysely';
+import type { Executor } from '../database.ts';
+
+export interface MinerStatsRow {
+  readonly userIdx: string;
+  readonly totalBlocksMined: number;
+  readonly totalFeesEarned: string; // NUMERIC text, e.g. "50.00"
+  readonly avgMiningTimeSeconds: string | null;
+  readonly hashRatePerSecond: string | null;
+  readonly blocksWon: number;
+  readonly blocksLost: number;
+  readonly isActive: boolean;
+  readonly lastMinedAt: Date | null;
+  readonly startedMiningAt: Date | null;
+}
+
+const COLS = [
+  'user_idx',
+  'total_blocks_mined',
+  'total_fees_earned',
+  'avg_mining_time_seconds',
+  'hash_rate_per_second',
+  'blocks_won',
+  'blocks_lost',
+  'is_active',
+  'last_mined_at',
+  'started_mining_at',
+] as const;
+
+type Raw = {
+  user_idx: string;
+  total_blocks_mined: number | null;
+  total_fees_earned: string | null;
+  avg_mining_time_seconds: string | null;
+  hash_rate_per_second: string | null;
+  blocks_won: number | null;
+  blocks_lost: number | null;
+  is_active: boolean | null;
+  last_mined_at: Date | null;
+  started_mining_at: Date | null;
+};
+
+function toStats(r: Raw): MinerStatsRow {
+  return {
+    userIdx: r.user_idx,
+    totalBlocksMined: r.total_blocks_mined ?? 0,
+    totalFeesEarned: r.total_fees_earned ?? '0.00',
+    avgMiningTimeSeconds: r.avg_mining_time_seconds,
+    hashRatePerSecond: r.hash_rate_per_second,
+    blocksWon: r.blocks_won ?? 0,
+    blocksLost: r.blocks_lost ?? 0,
+    isActive: r.is_active ?? false,
+    lastMinedAt: r.last_mined_at,
+    startedMiningAt: r.started_mining_at,
+  };
+}
+
+export async function findStats(ex: Executor, userIdx: string): Promise<MinerStatsRow | null> {
+  const r = await ex.selectFrom('miner_statistics').select(COLS).where('user_idx', '=', userIdx).executeTakeFirst();
+  return r ? toStats(r as Raw) : null;
+}
+
+/** Marks a miner active (creating its row on first start). */
+export async function activateMiner(ex: Executor, userIdx: string): Promise<void> {
+  await sql`
+    INSERT INTO miner_statistics (user_idx, is_active, started_mining_at)
+    VALUES (${userIdx}, TRUE, (now() AT TIME ZONE 'UTC'))
+    ON CONFLICT (user_idx) DO UPDATE SET is_active = TRUE, started_mining_at = (now() AT TIME ZONE 'UTC')`.execute(ex);
+}
+
+export async function deactivateMiner(ex: Executor, userIdx: string, hashRate: string | null): Promise<void> {
+  await ex
+    .updateTable('miner_statistics')
+    .set(hashRate === null ? { is_active: false } : { is_active: false, hash_rate_per_second: hashRate })
+    .where('user_idx', '=', userIdx)
+    .execute();
+}
+
+export async function activeMiners(ex: Executor): Promise<string[]> {
+  const rows = await ex.selectFrom('miner_statistics').select('user_idx').where('is_active', '=', true).orderBy('id').execute();
+  return rows.map((r) => r.user_idx);
+}
+
+/** Winner's statistics after a sealed block (fee in paise, mining time in ms). */
+export async function recordWin(ex: Executor, userIdx: string, feePaise: bigint, miningTimeMs: number): Promise<void> {
+  const fee = `${feePaise / 100n}.${(feePaise % 100n).toString().padStart(2, '0')}`;
+  const seconds = (Math.max(0, miningTimeMs) / 1000).toFixed(3);
+  await sql`
+    INSERT INTO miner_statistics (user_idx, total_blocks_mined, total_fees_earned, blocks_won,
+                                  avg_mining_time_seconds, last_mined_at, is_active)
+    VALUES (${userIdx}, 1, ${fee}::numeric, 1, ${seconds}::numeric, (now() AT TIME ZONE 'UTC'), FALSE)
+    ON CONFLICT (user_idx) DO UPDATE SET
+      total_blocks_mined = COALESCE(miner_statistics.total_blocks_mined, 0) + 1,
+      total_fees_earned = COALESCE(miner_statistics.total_fees_earned, 0) + ${fee}::numeric,
+      avg_mining_time_seconds = round(
+        (COALESCE(miner_statistics.avg_mining_time_seconds, 0) * COALESCE(miner_statistics.blocks_won, 0)
+          + ${seconds}::numeric) / (COALESCE(miner_statistics.blocks_won, 0) + 1), 2),
+      blocks_won = COALESCE(miner_statistics.blocks_won, 0) + 1,
+      last_mined_at = (now() AT TIME ZONE 'UTC')`.execute(ex);
+}
+
+export async function recordLosses(ex: Executor, userIdxs: readonly string[]): Promise<void> {
+  if (userIdxs.length === 0) return;
+  await sql`
+    UPDATE miner_statistics SET blocks_lost = COALESCE(blocks_lost, 0) + 1
+     WHERE user_idx = ANY(${[...userIdxs]}::text[])`.execute(ex);
+}
+
+export async function saveHashRates(ex: Executor, rates: ReadonlyMap<string, string>): Promise<void> {
+  if (rates.size === 0) return;
+  await sql`
+    UPDATE miner_statistics AS m SET hash_rate_per_second = r.rate
+      FROM unnest(${[...rates.keys()]}::text[], ${[...rates.values()]}::numeric[]) AS r(user_idx, rate)
+     WHERE m.user_idx = r.user_idx`.execute(ex);
+}
+
+export type LeaderboardSort = 'blocks' | 'fees';
+
+export async function leaderboard(ex: Executor, sort: LeaderboardSort, limit: number): Promise<{ rows: MinerStatsRow[]; total: number }> {
+  const order =
+    sort === 'fees'
+      ? sql`m.total_fees_earned DESC NULLS LAST, m.total_blocks_mined DESC NULLS LAST, m.id`
+      : sql`m.total_blocks_mined DESC NULLS LAST, m.total_fees_earned DESC NULLS LAST, m.id`;
+  const rows = await sql<Raw>`
+    SELECT user_idx, total_blocks_mined, total_fees_earned::text AS total_fees_earned,
+           avg_mining_time_seconds::text AS avg_mining_time_seconds, hash_rate_per_second::text AS hash_rate_per_second,
+           blocks_won, blocks_lost, is_active, last_mined_at, started_mining_at
+      FROM miner_statistics AS m ORDER BY ${order} LIMIT ${limit}`.execute(ex);
+  const total = await sql<{ n: bigint }>`SELECT count(*)::bigint AS n FROM miner_statistics`.execute(ex);
+  return { rows: rows.rows.map(toStats), total: Number(total.rows[0]!.n) };
+}

@@ -1,0 +1,186 @@
+/** Payments (the `transactions` table): holds, reads, settlement. */
+import { sql } from 'kysely';
+import type { Executor } from '../database.ts';
+import type { TransactionsTable } from '../schema.ts';
+import type { Selectable } from 'kysely';
+import type { AuditEntry } from './audit.ts';
+import type { TxRecord } from '../../../domain/transaction.ts';
+import { canonicalJson } from '../../../domain/audit.ts';
+
+/** A payment as stored: what a block commits to, plus its state. */
+export interface PaymentRow extends NewPayment {
+  readonly seq: bigint;
+  readonly status: 'pending' | 'confirmed';
+  readonly blockHeight: bigint | null;
+  readonly blockPosition: number | null;
+  readonly createdAt: Date;
+  readonly confirmedAt: Date | null;
+}
+
+export function toPayment(r: Selectable<TransactionsTable>): PaymentRow {
+  return {
+    seq: BigInt(r.seq),
+    txId: r.tx_id,
+    senderIdx: r.sender_idx,
+    receiverIdx: r.receiver_idx,
+    amount: BigInt(r.amount_paise),
+    feeTotal: BigInt(r.fee_total_paise),
+    feeMiner: BigInt(r.fee_miner_paise),
+    feeBanks: BigInt(r.fee_banks_paise),
+    status: r.status,
+    blockHeight: r.block_height === null ? null : BigInt(r.block_height),
+    blockPosition: r.block_position,
+    idempotencyKey: r.idempotency_key,
+    requestHash: r.request_hash,
+    createdAt: r.created_at,
+    confirmedAt: r.confirmed_at,
+  };
+}
+
+export interface NewPayment extends TxRecord {
+  readonly idempotencyKey: string | null;
+  readonly requestHash: string | null;
+}
+
+export async function findPayment(ex: Executor, txId: string): Promise<PaymentRow | null> {
+  const r = await ex.selectFrom('transactions').selectAll().where('tx_id', '=', txId).executeTakeFirst();
+  return r ? toPayment(r) : null;
+}
+
+export async function findByIdempotencyKey(ex: Executor, senderIdx: string, key: string): Promise<PaymentRow | null> {
+  const r = await ex
+    .selectFrom('transactions')
+    .selectAll()
+    .where('sender_idx', '=', senderIdx)
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
+  return r ? toPayment(r) : null;
+}
+
+/** The oldest pending payments, in arrival order. */
+export async function oldestPending(ex: Executor, limit: number): Promise<PaymentRow[]> {
+  const rows = await ex
+    .selectFrom('transactions')
+    .selectAll()
+    .where('status', '=', 'pending')
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map(toPayment);
+}
+
+export async function countPending(ex: Executor): Promise<{ count: number; oldest: Date | null }> {
+  const r = await sql<{ n: bigint; oldest: Date | null }>`
+    SELECT count(*)::bigint AS n, min(created_at) AS oldest FROM transactions WHERE status = 'pending'`.execute(ex);
+  const row = r.rows[0]!;
+  return { count: Number(row.n), oldest: row.oldest };
+}
+
+/** Locks and returns the given payments (any status) for a seal. */
+export async function lockPayments(ex: Executor, txIds: readonly string[]): Promise<PaymentRow[]> {
+  if (txIds.length === 0) return [];
+  const rows = await ex.selectFrom('transactions').selectAll().where('tx_id', 'in', txIds).forUpdate().execute();
+  return rows.map(toPayment);
+}
+
+/** Marks pending payments confirmed in a block, keeping their order; returns how many changed. */
+export async function confirmPayments(ex: Executor, height: bigint, txIds: readonly string[]): Promise<number> {
+  const positions = txIds.map((_, i) => String(i));
+  const r = await sql`
+    UPDATE transactions AS t
+       SET status = 'confirmed', block_height = ${height}, block_position = c.position, confirmed_at = now()
+      FROM unnest(${[...txIds]}::text[], ${positions}::int[]) AS c(tx_id, position)
+     WHERE t.tx_id = c.tx_id AND t.status = 'pending'`.execute(ex);
+  return Number(r.numAffectedRows ?? 0n);
+}
+
+export async function recentPaymentsOf(ex: Executor, userIdx: string, limit: number): Promise<PaymentRow[]> {
+  const rows = await ex
+    .selectFrom('transactions')
+    .selectAll()
+    .where((eb) => eb.or([eb('sender_idx', '=', userIdx), eb('receiver_idx', '=', userIdx)]))
+    .orderBy('seq', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map(toPayment);
+}
+
+export async function heldBy(ex: Executor, userIdx: string): Promise<bigint> {
+  const r = await sql<{ held: bigint | null }>`
+    SELECT sum(amount_paise + fee_total_paise)::bigint AS held
+      FROM transactions WHERE sender_idx = ${userIdx} AND status = 'pending'`.execute(ex);
+  return BigInt(r.rows[0]?.held ?? 0n);
+}
+
+export async function paymentsInBlock(ex: Executor, height: bigint): Promise<PaymentRow[]> {
+  const rows = await ex
+    .selectFrom('transactions')
+    .selectAll()
+    .where('block_height', '=', height)
+    .orderBy('block_position')
+    .execute();
+  return rows.map(toPayment);
+}
+
+export async function paymentsInBlocks(ex: Executor, from: bigint, to: bigint): Promise<PaymentRow[]> {
+  const rows = await ex
+    .selectFrom('transactions')
+    .selectAll()
+    .where('block_height', '>=', from)
+    .where('block_height', '<=', to)
+    .orderBy('block_height')
+    .orderBy('block_position')
+    .execute();
+  return rows.map(toPayment);
+}
+
+export type HoldOutcome =
+  | { readonly kind: 'ok'; readonly payment: PaymentRow }
+  | { readonly kind: 'no_receiver' }
+  | { readonly kind: 'insufficient' }
+  /** The sender already used this idempotency key (the debit must be rolled back). */
+  | { readonly kind: 'key_taken' };
+
+/**
+ * The whole hold in one call of idx_pay: the receiver must exist, the sender's
+ * balance is debited only if it covers amount + fee (atomic conditional
+ * update), the pending payment is inserted, and its audit record appended.
+ */
+export async function holdAndRecord(ex: Executor, p: NewPayment, audit: AuditEntry, at: Date = new Date()): Promise<HoldOutcome> {
+  const r = await sql<{ outcome: string; seq: bigint | null; created_at: Date | null }>`
+    SELECT * FROM idx_pay(${p.txId}::text, ${p.senderIdx}::text, ${p.receiverIdx}::text, ${p.amount}::bigint, ${p.feeTotal}::bigint,
+                          ${p.feeMiner}::bigint, ${p.feeBanks}::bigint, ${p.idempotencyKey}::text, ${p.requestHash}::text,
+                          ${at.toISOString()}::text, ${canonicalJson(audit.payload)}::text)`.execute(ex);
+  const row = r.rows[0]!;
+  switch (row.outcome) {
+    case 'no_receiver':
+      return { kind: 'no_receiver' };
+    case 'insufficient':
+      return { kind: 'insufficient' };
+    case 'key_taken':
+      return { kind: 'key_taken' };
+    case 'ok':
+      return {
+        kind: 'ok',
+        payment: {
+          seq: BigInt(row.seq!),
+          txId: p.txId,
+          senderIdx: p.senderIdx,
+          receiverIdx: p.receiverIdx,
+          amount: p.amount,
+          feeTotal: p.feeTotal,
+          feeMiner: p.feeMiner,
+          feeBanks: p.feeBanks,
+          status: 'pending',
+          blockHeight: null,
+          blockPosition: null,
+          idempotencyKey: p.idempotencyKey,
+          requestHash: p.requestHash,
+          createdAt: row.created_at!,
+          confirmedAt: null,
+        },
+      };
+    default:
+      throw new Error(`idx_pay returned ${row.outcome}`);
+  }
+}

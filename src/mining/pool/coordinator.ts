@@ -1,0 +1,381 @@
+/**
+ * The pool coordinator: keeps the set of active miners, builds each round's
+ * candidates (the oldest pending payments, every miner's own user_idx in its
+ * header), hands them to the Hasher, and seals the first valid solution
+ * through the ledger's seal use case. One round at a time; every decision
+ * runs on the event loop, the hashing on worker threads.
+ */
+import { IdxError } from '../../domain/errors.ts';
+import { createHeader, decodeHeader, encodeHeader } from '../../domain/header.ts';
+import { fromHex } from '../../domain/hex.ts';
+import { SYSTEM_MINER_IDX, userIdxToBytes } from '../../domain/ids.ts';
+import { txMerkleRoot } from '../../domain/merkle.ts';
+import { targetForDifficulty } from '../../domain/pow.ts';
+import type { TxRecord } from '../../domain/transaction.ts';
+import { sealBlock, type SealResult } from '../../app/seal.ts';
+import type { AppDeps } from '../../app/deps.ts';
+import { readTip } from '../../infra/db/repos/chain.ts';
+import { oldestPending } from '../../infra/db/repos/payments.ts';
+import { activateMiner, activeMiners, deactivateMiner, saveHashRates } from '../../infra/db/repos/miners.ts';
+import type { Hasher, HashProgress, MiningJob, Solution } from '../workers/types.ts';
+import { HashRateMeter } from './hash-rate.ts';
+import { appendAudit } from '../../infra/db/repos/audit.ts';
+
+export interface PoolSettings {
+  readonly maxMiners: number;
+  readonly miningTimeoutMs: number;
+  readonly systemMiner: boolean;
+  readonly systemMinerGraceMs: number;
+}
+
+export interface PoolLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+interface Round {
+  readonly job: MiningJob;
+  readonly txs: readonly TxRecord[];
+  readonly miners: readonly string[];
+  readonly startedAt: number;
+  readonly timer: NodeJS.Timeout;
+}
+
+export interface PoolStatus {
+  readonly activeMiners: number;
+  readonly maxCapacity: number;
+  readonly isRunning: boolean;
+  readonly engine: string;
+  readonly threads: number;
+  readonly height: bigint | null; // the height being mined, if any
+  readonly systemMinerActive: boolean;
+  readonly hashRate: number;
+  readonly blocksSealed: number;
+  readonly rejected: Readonly<Record<string, number>>;
+  /** Time to build and hand out a round (template read, every miner's header, start on every thread), last 256 rounds. */
+  readonly roundBuildMs: { readonly p50: number; readonly p99: number };
+}
+
+export class MiningPool {
+  private readonly miners = new Set<string>();
+  /** Miners that hash on their own machines (the work protocol); the rest hash on our threads. */
+  private readonly remote = new Set<string>();
+  private roundListeners: Array<(job: MiningJob | null) => void> = [];
+  private round: Round | null = null;
+  private running = false;
+  private jobSeq = 0;
+  /** Serializes round building and sealing: one at a time. */
+  private chain: Promise<void> = Promise.resolve();
+  private dirty = false;
+  private sealing = false;
+  private graceTimer: NodeJS.Timeout | null = null;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private blocksSealed = 0;
+  /** Bumped whenever statistics may change (a seal, a miner joining or leaving): read caches compare it. */
+  private statsVersion = 0;
+  private readonly rejected: Record<string, number> = {};
+  private readonly buildTimes = new Float64Array(256);
+  private builds = 0;
+  readonly meter: HashRateMeter;
+  private sealTimed: (seconds: number, accepted: boolean) => void = () => {};
+
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly hasher: Hasher,
+    private readonly settings: PoolSettings,
+    private readonly log: PoolLog,
+  ) {
+    this.meter = new HashRateMeter(10, deps.now);
+    hasher.on('solution', (s) => void this.onSolution(s));
+    hasher.on('progress', (p) => this.onProgress(p));
+    hasher.on('exhausted', (e) => {
+      if (this.round?.job.jobId === e.jobId) this.kick();
+    });
+    hasher.on('error', (e) => this.log.error({ err: e }, 'hasher error'));
+  }
+
+  /** Starts the pool: resumes miners that were active before a restart. */
+  async start(): Promise<void> {
+    this.running = true;
+    const resumed = await activeMiners(this.deps.db);
+    for (const m of resumed.slice(0, this.settings.maxMiners)) this.miners.add(m);
+    if (resumed.length > 0) this.log.info({ miners: this.miners.size }, 'resumed active miners');
+    this.flushTimer = setInterval(() => void this.flushHashRates(), 5_000);
+    this.flushTimer.unref();
+    this.kick();
+  }
+
+  /** Observes each seal's duration (metrics). */
+  onSealTimed(cb: (seconds: number, accepted: boolean) => void): void {
+    this.sealTimed = cb;
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  get version(): number {
+    return this.statsVersion;
+  }
+
+  isMining(userIdx: string): boolean {
+    return this.miners.has(userIdx);
+  }
+
+  /** Hears every new round (all candidates) and `null` when the pool goes idle. */
+  onRound(cb: (job: MiningJob | null) => void): void {
+    this.roundListeners.push(cb);
+  }
+
+  isRemote(userIdx: string): boolean {
+    return this.remote.has(userIdx);
+  }
+
+  /** The candidate header of a miner in the current round, if it races in it. */
+  currentJob(): MiningJob | null {
+    return this.round?.job ?? null;
+  }
+
+  /** Hashes a remote miner proved by its shares (for its measured hash rate). */
+  creditHashes(userIdx: string, hashes: number): void {
+    this.meter.add(userIdx, hashes);
+  }
+
+  /** A remote miner's block solution: sealed like any other; resolves whether it was accepted. */
+  submitRemote(s: Solution): Promise<boolean> {
+    return this.onSolution(s);
+  }
+
+  async addMiner(userIdx: string, opts: { remote?: boolean } = {}): Promise<void> {
+    if (this.miners.has(userIdx)) throw new IdxError('MINING_ALREADY_ACTIVE', 'You are already mining.');
+    if (this.miners.size >= this.settings.maxMiners) {
+      throw new IdxError('POOL_FULL', `The pool is full (${this.settings.maxMiners} miners); try again later.`);
+    }
+    this.miners.add(userIdx);
+    if (opts.remote) this.remote.add(userIdx);
+    this.statsVersion++;
+    try {
+      await this.deps.db.transaction().execute(async (tx) => {
+        await activateMiner(tx, userIdx);
+        await appendAudit(tx, { actor: userIdx, action: 'mining.started', payload: { active_miners: this.miners.size } });
+      });
+    } catch (e) {
+      this.miners.delete(userIdx);
+      this.remote.delete(userIdx);
+      throw e;
+    }
+    this.kick();
+  }
+
+  async removeMiner(userIdx: string): Promise<void> {
+    if (!this.miners.has(userIdx)) throw new IdxError('MINING_NOT_ACTIVE', 'You are not mining.');
+    this.miners.delete(userIdx);
+    this.remote.delete(userIdx);
+    this.statsVersion++;
+    const rate = this.meter.rate(userIdx).toFixed(2);
+    await this.deps.db.transaction().execute(async (tx) => {
+      await deactivateMiner(tx, userIdx, rate);
+      await appendAudit(tx, { actor: userIdx, action: 'mining.stopped', payload: { hash_rate_per_second: rate } });
+    });
+    this.kick();
+  }
+
+  hashRate(userIdx: string): number {
+    return this.meter.rate(userIdx);
+  }
+
+  status(): PoolStatus {
+    let total = 0;
+    for (const r of this.meter.allRates().values()) total += r;
+    return {
+      activeMiners: this.miners.size,
+      maxCapacity: this.settings.maxMiners,
+      isRunning: this.running,
+      engine: this.hasher.engine,
+      threads: this.hasher.threads,
+      height: this.round?.job.height ?? null,
+      systemMinerActive: this.round?.miners.length === 0 && this.round !== null,
+      hashRate: total,
+      blocksSealed: this.blocksSealed,
+      rejected: { ...this.rejected },
+      roundBuildMs: this.buildPercentiles(),
+    };
+  }
+
+  private buildPercentiles(): { p50: number; p99: number } {
+    const n = Math.min(this.builds, this.buildTimes.length);
+    if (n === 0) return { p50: 0, p99: 0 };
+    const xs = Array.from(this.buildTimes.subarray(0, n)).sort((a, b) => a - b);
+    const at = (p: number) => Math.round(xs[Math.min(n - 1, Math.ceil(p * n) - 1)]! * 1000) / 1000;
+    return { p50: at(0.5), p99: at(0.99) };
+  }
+
+  /** A payment arrived or membership changed: rebuild the round soon. */
+  kick(): void {
+    if (!this.running) return;
+    if (this.dirty) return;
+    this.dirty = true;
+    this.chain = this.chain.then(async () => {
+      this.dirty = false;
+      await this.rebuild();
+    });
+  }
+
+  /** Builds the next round; on a failure (the store away) tries again shortly. */
+  private async rebuild(): Promise<void> {
+    if (!this.running) return;
+    try {
+      await this.buildRound();
+    } catch (e) {
+      this.log.error({ err: e }, 'could not build a mining round');
+      this.retryLater();
+    }
+  }
+
+  /** A new payment: start at once when idle; a running round keeps its template. */
+  onPayment(): void {
+    if (this.round === null && !this.sealing) this.kick();
+  }
+
+  private retryLater(): void {
+    setTimeout(() => this.kick(), 1_000).unref();
+  }
+
+  private clearRound(): void {
+    if (this.round) clearTimeout(this.round.timer);
+    this.round = null;
+  }
+
+  private async buildRound(): Promise<void> {
+    const t0 = performance.now();
+    if (this.graceTimer) {
+      clearTimeout(this.graceTimer);
+      this.graceTimer = null;
+    }
+    const txs = await oldestPending(this.deps.db, this.deps.rules.batchSize);
+    if (txs.length === 0) {
+      this.clearRound();
+      this.hasher.stop();
+      for (const cb of this.roundListeners) cb(null);
+      return;
+    }
+    let miners = [...this.miners];
+    if (miners.length === 0) {
+      if (!this.settings.systemMiner) {
+        this.clearRound();
+        this.hasher.stop();
+        return;
+      }
+      const waited = this.deps.now() - txs[0]!.createdAt.getTime();
+      if (waited < this.settings.systemMinerGraceMs) {
+        this.clearRound();
+        this.hasher.stop();
+        this.graceTimer = setTimeout(() => this.kick(), this.settings.systemMinerGraceMs - waited + 5);
+        this.graceTimer.unref();
+        return;
+      }
+      miners = [];
+    }
+    const tip = await readTip(this.deps.db, false);
+    const difficulty = this.deps.rules.difficulty;
+    const base = {
+      version: 1,
+      height: tip.height + 1n,
+      prevHash: fromHex(tip.hash),
+      merkleRoot: txMerkleRoot(txs),
+      timestampMs: BigInt(Math.max(this.deps.now(), Number(tip.timestampMs))),
+      difficulty,
+      nonce: 0,
+    };
+    const who = miners.length === 0 ? [SYSTEM_MINER_IDX] : miners;
+    const job: MiningJob = {
+      jobId: ++this.jobSeq,
+      height: base.height,
+      target: targetForDifficulty(difficulty),
+      candidates: who.map((m) => ({ minerIdx: m, header: encodeHeader(createHeader({ ...base, miner: userIdxToBytes(m) })) })),
+    };
+    this.clearRound();
+    const timer = setTimeout(() => this.kick(), this.settings.miningTimeoutMs);
+    timer.unref();
+    this.round = { job, txs, miners, startedAt: this.deps.now(), timer };
+    const local = job.candidates.filter((c) => !this.remote.has(c.minerIdx));
+    if (local.length > 0) this.hasher.start(local.length === job.candidates.length ? job : { ...job, candidates: local });
+    else this.hasher.stop();
+    for (const cb of this.roundListeners) cb(job);
+    this.buildTimes[this.builds++ % this.buildTimes.length] = performance.now() - t0;
+  }
+
+  private onProgress(p: HashProgress): void {
+    for (const [m, n] of p.hashesByMiner) if (m !== SYSTEM_MINER_IDX) this.meter.add(m, n);
+  }
+
+  private count(reason: string): void {
+    this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
+  }
+
+  private onSolution(s: Solution): Promise<boolean> {
+    const round = this.round;
+    if (!round || round.job.jobId !== s.jobId) {
+      this.count('STALE_JOB');
+      return Promise.resolve(false);
+    }
+    let accepted = false;
+    // Drop the height on every thread at once; the seal decides what comes next.
+    this.sealing = true;
+    this.clearRound();
+    this.hasher.stop();
+    this.chain = this.chain.then(async () => {
+      let result: SealResult | null = null;
+      const t0 = performance.now();
+      try {
+        result = await sealBlock(this.deps, {
+          block: { header: decodeHeader(s.header), minerIdx: s.minerIdx, txs: round.txs },
+          racingMiners: round.miners,
+          miningTimeMs: this.deps.now() - round.startedAt,
+        });
+      } catch (e) {
+        this.log.error({ err: e }, 'sealing failed');
+        this.sealing = false;
+        this.retryLater();
+        return;
+      }
+      this.sealTimed((performance.now() - t0) / 1000, result.accepted);
+      accepted = result.accepted;
+      this.statsVersion++;
+      if (result.accepted) {
+        this.blocksSealed++;
+        this.log.info({ height: Number(result.height), miner: s.minerIdx, txs: round.txs.length }, 'block sealed');
+      } else {
+        this.count(result.reason);
+        this.log.warn({ reason: result.reason, miner: s.minerIdx }, 'solution refused');
+      }
+      this.sealing = false;
+      await this.rebuild();
+    });
+    return this.chain.then(() => accepted);
+  }
+
+  private async flushHashRates(): Promise<void> {
+    const rates = new Map<string, string>();
+    for (const m of this.miners) rates.set(m, this.meter.rate(m).toFixed(2));
+    try {
+      await saveHashRates(this.deps.db, rates);
+    } catch (e) {
+      this.log.warn({ err: e }, 'could not save hash rates');
+    }
+  }
+
+  /** Stops cleanly: no new rounds, the in-flight seal finishes, hash rates are saved, the hasher closes. */
+  async close(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.clearRound();
+    this.hasher.stop();
+    await this.chain;
+    await this.flushHashRates();
+    await this.hasher.close();
+  }
+}

@@ -1,0 +1,7 @@
+// Worker bootstrap: registers the TypeScript loader inside the thread (a
+// loader registered by `node --import tsx` in the main thread does not reach
+// workers on Node 20), then runs the hashing loop.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('./hash-worker.ts');

@@ -1,0 +1,74 @@
+/**
+ * A hashing thread. It never returns to its event loop while working: between
+ * slices it reads new jobs synchronously from its port and watches the shared
+ * generation word, so a sealed height is dropped within a slice (~1 ms).
+ */
+import os from 'node:os';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { createEngine } from '../engines/index.ts';
+import type { EngineName } from '../engines/types.ts';
+import { FairScanner } from './scanner.ts';
+import { CLOSING, GEN, type FromWorker, type ToWorker } from './messages.ts';
+
+const { engine: engineName, control, port } = workerData as { engine: EngineName; control: SharedArrayBuffer; port: MessagePort };
+const ctrl = new Int32Array(control);
+const send = (m: FromWorker) => port.postMessage(m);
+
+function main(): void {
+  // Hashing yields the CPU to the API: on Linux this lowers this thread only.
+  try {
+    os.setPriority(19);
+  } catch {
+    /* not permitted here: run at normal priority */
+  }
+  let scanner: FairScanner;
+  try {
+    scanner = new FairScanner(createEngine(engineName));
+  } catch (e) {
+    send({ type: 'fatal', message: (e as Error).message });
+    return;
+  }
+  send({ type: 'ready', engine: engineName });
+  let gen = -1;
+  let lastReport = performance.now();
+  const report = () => {
+    if (scanner.job) send({ type: 'progress', jobId: scanner.job.jobId, counts: scanner.takeCounts() });
+    lastReport = performance.now();
+  };
+  for (;;) {
+    if (Atomics.load(ctrl, CLOSING) === 1) return;
+    // Take the newest message(s).
+    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+      const msg = m.message as ToWorker;
+      if (msg.type === 'job') {
+        if (scanner.job) report();
+        gen = msg.gen;
+        scanner.load({ jobId: msg.jobId, target: msg.target, headers: msg.headers, nonceStart: msg.nonceStart, nonceSpan: msg.nonceSpan });
+      } else if (msg.type === 'stop') {
+        if (scanner.job) report();
+        gen = msg.gen;
+        scanner.clear();
+      }
+    }
+    if (scanner.job && Atomics.load(ctrl, GEN) !== gen) {
+      // A newer generation exists: drop this job now; its message is on the way.
+      report();
+      scanner.clear();
+    }
+    if (!scanner.active) {
+      if (scanner.job) report();
+      Atomics.wait(ctrl, GEN, Atomics.load(ctrl, GEN), 50);
+      continue;
+    }
+    const ev = scanner.step();
+    if (ev) {
+      const jobId = scanner.job!.jobId;
+      if (ev.kind === 'solution') send({ type: 'solution', jobId, index: ev.index, nonce: ev.nonce });
+      else send({ type: 'exhausted', jobId, index: ev.index });
+    }
+    if (performance.now() - lastReport > 250) report();
+  }
+}
+
+main();
+parentPort?.close();

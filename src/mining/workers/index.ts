@@ -1,0 +1,13 @@
+/** The Hasher factory: worker threads, or the single-thread twin when threads is 0. */
+import { createEngine } from '../engines/index.ts';
+import type { EngineName } from '../engines/types.ts';
+import { createInlineHasher } from './inline-hasher.ts';
+import { createThreadHasher } from './thread-hasher.ts';
+import type { Hasher } from './types.ts';
+
+export type { Hasher, MiningJob, Solution, HashProgress, MinerCandidate } from './types.ts';
+
+export async function createHasher(opts: { threads: number; engine: EngineName }): Promise<Hasher> {
+  if (opts.threads === 0) return createInlineHasher({ engine: createEngine(opts.engine) });
+  return createThreadHasher(opts);
+}

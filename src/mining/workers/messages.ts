@@ -1,0 +1,20 @@
+/** Typed messages between the thread hasher and its workers. */
+export type ToWorker =
+  | { readonly type: 'job'; readonly gen: number; readonly jobId: number; readonly target: Uint32Array; readonly headers: Uint8Array[]; readonly nonceStart: number; readonly nonceSpan: number }
+  | { readonly type: 'stop'; readonly gen: number };
+
+export type FromWorker =
+  | { readonly type: 'ready'; readonly engine: string }
+  | { readonly type: 'solution'; readonly jobId: number; readonly index: number; readonly nonce: number }
+  | { readonly type: 'exhausted'; readonly jobId: number; readonly index: number }
+  | { readonly type: 'progress'; readonly jobId: number; readonly counts: Float64Array }
+  | { readonly type: 'fatal'; readonly message: string };
+
+export function isFromWorker(m: unknown): m is FromWorker {
+  const t = (m as { type?: unknown } | null)?.type;
+  return t === 'ready' || t === 'solution' || t === 'exhausted' || t === 'progress' || t === 'fatal';
+}
+
+/** Shared control words: [0] the current job generation, [1] 1 when closing. */
+export const GEN = 0;
+export const CLOSING = 1;

@@ -1,0 +1,112 @@
+/**
+ * The fair scan of one job on one thread, shared by the worker threads and
+ * the single-thread twin. Every candidate (one per miner) gets the same slice
+ * of nonces per turn, in an order shuffled per job, so N equal miners each
+ * get 1/N of the hashes — and so about 1/N of the blocks.
+ */
+import { prepareHeader } from '../engines/prepare.ts';
+import type { HashEngine, PreparedHeader, ScanResult } from '../engines/types.ts';
+
+export interface ScanJob {
+  readonly jobId: number;
+  readonly target: Uint32Array;
+  readonly headers: ReadonlyArray<Uint8Array>;
+  /** This thread's part of every candidate's nonce space: [start, start + span). */
+  readonly nonceStart: number;
+  readonly nonceSpan: number;
+}
+
+export type ScanEvent =
+  | { readonly kind: 'solution'; readonly index: number; readonly nonce: number }
+  | { readonly kind: 'exhausted'; readonly index: number };
+
+const MIN_SLICE = 256;
+const MAX_SLICE = 1 << 20;
+
+export class FairScanner {
+  private prepared: PreparedHeader[] = [];
+  private next: Float64Array = new Float64Array(0); // nonces done per candidate
+  private done: Uint8Array = new Uint8Array(0);
+  private order: Uint32Array = new Uint32Array(0);
+  private cursor = 0;
+  /** Hashes per candidate since the last `takeCounts`. */
+  counts: Float64Array = new Float64Array(0);
+  job: ScanJob | null = null;
+  private slice = 4096;
+  private readonly out: ScanResult = { found: false, nonce: 0, hashes: 0 };
+
+  constructor(
+    private readonly engine: HashEngine,
+    /** Target duration of one slice; small enough that a new job is taken up within milliseconds. */
+    private readonly sliceMs = 1,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  load(job: ScanJob): void {
+    this.job = job;
+    this.prepared = job.headers.map((h) => prepareHeader(h, job.target));
+    const n = job.headers.length;
+    this.next = new Float64Array(n);
+    this.done = new Uint8Array(n);
+    this.counts = new Float64Array(n);
+    this.order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) this.order[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(this.random() * (i + 1));
+      const t = this.order[i]!;
+      this.order[i] = this.order[j]!;
+      this.order[j] = t;
+    }
+    this.cursor = 0;
+  }
+
+  clear(): void {
+    this.job = null;
+  }
+
+  get active(): boolean {
+    return this.job !== null && this.done.some((d) => d === 0);
+  }
+
+  /** Scans one slice for the next candidate in turn; returns an event or null. */
+  step(): ScanEvent | null {
+    const job = this.job;
+    if (!job) return null;
+    const n = this.order.length;
+    for (let tries = 0; tries < n; tries++) {
+      const index = this.order[this.cursor]!;
+      this.cursor = (this.cursor + 1) % n;
+      if (this.done[index]) continue;
+      const left = job.nonceSpan - this.next[index]!;
+      const count = Math.min(this.slice, left);
+      const start = (job.nonceStart + this.next[index]!) >>> 0;
+      const t0 = performance.now();
+      this.engine.scan(this.prepared[index]!, start, count, this.out);
+      this.adapt(this.out.hashes, performance.now() - t0);
+      this.counts[index]! += this.out.hashes;
+      this.next[index]! += this.out.hashes;
+      if (this.out.found) {
+        this.done[index] = 1;
+        return { kind: 'solution', index, nonce: this.out.nonce };
+      }
+      if (this.next[index]! >= job.nonceSpan) {
+        this.done[index] = 1;
+        return { kind: 'exhausted', index };
+      }
+      return null;
+    }
+    return null;
+  }
+
+  private adapt(hashes: number, ms: number): void {
+    if (hashes < this.slice) return;
+    if (ms < this.sliceMs / 2 && this.slice < MAX_SLICE) this.slice *= 2;
+    else if (ms > this.sliceMs * 2 && this.slice > MIN_SLICE) this.slice /= 2;
+  }
+
+  takeCounts(): Float64Array {
+    const c = this.counts;
+    this.counts = new Float64Array(c.length);
+    return c;
+  }
+}

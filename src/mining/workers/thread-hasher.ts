@@ -1,0 +1,146 @@
+/**
+ * Hashing on worker threads, one per core. Every thread works on ALL
+ * candidates of the job (each thread on its own part of every candidate's
+ * nonce space), so the hash budget per miner is equal whatever the number of
+ * miners and threads. A new job or a stop reaches every thread within a slice.
+ */
+import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
+import { createHash } from 'node:crypto';
+import { withNonce } from '../../domain/header.ts';
+import { meetsTarget } from '../../domain/pow.ts';
+import type { EngineName } from '../engines/types.ts';
+import { CLOSING, GEN, isFromWorker, type FromWorker, type ToWorker } from './messages.ts';
+import type { Hasher, HashProgress, MiningJob, Solution } from './types.ts';
+import { Emitter } from './emitter.ts';
+
+interface Thread {
+  readonly worker: Worker;
+  readonly port: MessagePort;
+}
+
+export async function createThreadHasher(opts: { threads: number; engine: EngineName }): Promise<Hasher> {
+  const control = new SharedArrayBuffer(8);
+  const ctrl = new Int32Array(control);
+  const emitter = new Emitter();
+  const threads: Thread[] = [];
+  let job: MiningJob | null = null;
+  /** The last few jobs, to attribute late progress reports. */
+  const recent = new Map<number, MiningJob>();
+  let gen = 0;
+  let closed = false;
+
+  const onMessage = (m: unknown) => {
+    if (!isFromWorker(m)) return;
+    handle(m);
+  };
+  const handle = (m: FromWorker) => {
+    if (m.type === 'fatal') emitter.emit('error', new Error(`hash worker failed: ${m.message}`));
+    if (m.type === 'progress') {
+      // Progress of a recent older job still counts as hashes done for its miners.
+      const j = recent.get(m.jobId);
+      if (!j) return;
+      const map = new Map<string, number>();
+      m.counts.forEach((n, i) => {
+        const c = j.candidates[i];
+        if (c && n > 0) map.set(c.minerIdx, n);
+      });
+      if (map.size > 0) emitter.emit('progress', { jobId: m.jobId, hashesByMiner: map } satisfies HashProgress);
+      return;
+    }
+    if (!job || (m.type !== 'solution' && m.type !== 'exhausted') || m.jobId !== job.jobId) return;
+    const j = job;
+    if (m.type === 'solution') {
+      const c = j.candidates[m.index];
+      if (!c) return;
+      const header = withNonce(c.header, m.nonce);
+      if (!meetsTarget(createHash('sha256').update(header).digest(), j.target)) {
+        emitter.emit('error', new Error(`a worker reported a nonce that does not meet the target (${opts.engine})`));
+        return;
+      }
+      emitter.emit('solution', { jobId: m.jobId, minerIdx: c.minerIdx, nonce: m.nonce, header } satisfies Solution);
+    } else {
+      const c = j.candidates[m.index];
+      if (c) emitter.emit('exhausted', { jobId: m.jobId, minerIdx: c.minerIdx });
+    }
+  };
+
+  const n = Math.max(1, opts.threads);
+  const span = Math.floor(0x100000000 / n);
+  for (let t = 0; t < n; t++) {
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(new URL('./hash-worker-entry.mjs', import.meta.url), {
+      workerData: { engine: opts.engine, control, port: port2 },
+      transferList: [port2],
+    });
+    port1.on('message', onMessage);
+    worker.on('error', (e) => emitter.emit('error', e));
+    threads.push({ worker, port: port1 });
+  }
+  // Wait until every thread has its engine (or report why not).
+  await Promise.all(
+    threads.map(
+      (t) =>
+        new Promise<void>((resolve, reject) => {
+          const onFirst = (m: unknown) => {
+            if (isFromWorker(m) && m.type === 'ready') {
+              t.port.off('message', onFirst);
+              resolve();
+            } else if (isFromWorker(m) && m.type === 'fatal') {
+              t.port.off('message', onFirst);
+              reject(new Error(m.message));
+            }
+          };
+          t.port.on('message', onFirst);
+          t.worker.once('exit', () => reject(new Error('a hash worker exited during start-up')));
+        }),
+    ),
+  ).catch(async (e: unknown) => {
+    Atomics.store(ctrl, CLOSING, 1);
+    await Promise.all(threads.map((t) => t.worker.terminate()));
+    throw e;
+  });
+
+  const broadcast = (make: (t: number, g: number) => ToWorker) => {
+    gen++;
+    threads.forEach((th, t) => th.port.postMessage(make(t, gen)));
+    Atomics.store(ctrl, GEN, gen);
+    Atomics.notify(ctrl, GEN);
+  };
+
+  return {
+    engine: opts.engine,
+    threads: n,
+    start(j: MiningJob) {
+      if (closed) return;
+      job = j;
+      recent.set(j.jobId, j);
+      if (recent.size > 16) recent.delete(recent.keys().next().value!);
+      const headers = j.candidates.map((c) => c.header);
+      broadcast((t, g) => ({
+        type: 'job',
+        gen: g,
+        jobId: j.jobId,
+        target: j.target,
+        headers,
+        nonceStart: t * span,
+        nonceSpan: t === n - 1 ? 0x100000000 - t * span : span,
+      }));
+    },
+    stop() {
+      if (closed) return;
+      job = null;
+      broadcast((_t, g) => ({ type: 'stop', gen: g }));
+    },
+    on: emitter.on.bind(emitter) as Hasher['on'],
+    async close() {
+      if (closed) return;
+      closed = true;
+      job = null;
+      Atomics.store(ctrl, CLOSING, 1);
+      Atomics.add(ctrl, GEN, 1);
+      Atomics.notify(ctrl, GEN);
+      await Promise.all(threads.map((t) => t.worker.terminate()));
+      for (const t of threads) t.port.close();
+    },
+  };
+}

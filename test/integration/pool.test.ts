@@ -1,0 +1,189 @@
+/**
+ * The coordinator with a hand-driven hasher: the race, stale and duplicate
+ * solutions, one block per height, graceful shutdown and resuming miners.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createHash } from 'node:crypto';
+import { MiningPool } from '../../src/mining/pool/coordinator.ts';
+import type { Hasher, MiningJob, Solution, HashProgress } from '../../src/mining/workers/types.ts';
+import { meetsTarget } from '../../src/domain/pow.ts';
+import { withNonce } from '../../src/domain/header.ts';
+import { ledgerTotals } from '../../src/infra/db/repos/chain.ts';
+import { findStats } from '../../src/infra/db/repos/miners.ts';
+import { assertConserved, payVia, registerUser, startLedger, type TestLedger } from '../helpers/ledger.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { createPgliteStore } from '../helpers/stores.ts';
+import { tempDir, testConfig } from '../helpers/ledger.ts';
+
+class HandHasher implements Hasher {
+  readonly engine = 'hand';
+  readonly threads = 0;
+  job: MiningJob | null = null;
+  jobs: MiningJob[] = [];
+  closed = false;
+  private readonly cbs: Record<string, Array<(x: never) => void>> = {};
+  start(job: MiningJob): void {
+    this.job = job;
+    this.jobs.push(job);
+  }
+  stop(): void {
+    this.job = null;
+  }
+  on(ev: string, cb: (x: never) => void): void {
+    (this.cbs[ev] ??= []).push(cb);
+  }
+  emit(ev: 'solution' | 'progress', x: Solution | HashProgress): void {
+    for (const cb of this.cbs[ev] ?? []) cb(x as never);
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+  /** Solves the candidate of `minerIdx` in `job` by brute force. */
+  solve(job: MiningJob, minerIdx: string): Solution {
+    const c = job.candidates.find((x) => x.minerIdx === minerIdx)!;
+    for (let n = 0; ; n++) {
+      const h = withNonce(c.header, n);
+      if (meetsTarget(createHash('sha256').update(h).digest(), job.target)) return { jobId: job.jobId, minerIdx, nonce: n, header: h };
+    }
+  }
+}
+
+describe('pool coordinator', () => {
+  let L: TestLedger;
+  let hasher: HandHasher;
+  let pool: MiningPool;
+  const log = { info() {}, warn() {}, error() {} };
+  before(async () => {
+    L = await startLedger('pglite');
+    hasher = new HandHasher();
+    pool = new MiningPool(L.deps, hasher, { maxMiners: 10, miningTimeoutMs: 60_000, systemMiner: false, systemMinerGraceMs: 0 }, log);
+    L.events.onPayment(() => pool.onPayment());
+    await pool.start();
+  });
+  after(async () => {
+    await pool.close();
+    await L.stop();
+  });
+
+  test('every active miner races on its own candidate; the first solution wins, the others lose once', async () => {
+    const [a, b, c] = [await registerUser(L, '1'), await registerUser(L, '1'), await registerUser(L, '1')];
+    const payer = await registerUser(L, '1000');
+    await pool.addMiner(a!.userIdx);
+    await pool.addMiner(b!.userIdx);
+    await pool.addMiner(c!.userIdx);
+    await payVia(L, payer, a!.userIdx, '10.00');
+    const job = await waitFor('a job', async () => hasher.job);
+    assert.deepEqual(job.candidates.map((x) => x.minerIdx).sort(), [a!.userIdx, b!.userIdx, c!.userIdx].sort());
+    const headers = new Set(job.candidates.map((x) => Buffer.from(x.header).toString('hex')));
+    assert.equal(headers.size, 3, 'each miner has its own header');
+    const win = hasher.solve(job, b!.userIdx);
+    const late = hasher.solve(job, c!.userIdx);
+    hasher.emit('solution', win);
+    hasher.emit('solution', late); // same job, a moment later: stale
+    await waitFor('the seal', async () => (await findStats(L.store.db, b!.userIdx))?.blocksWon === 1);
+    const before = await ledgerTotals(L.store.db);
+    hasher.emit('solution', win); // a duplicate
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(await ledgerTotals(L.store.db), before);
+    assert.equal((await findStats(L.store.db, a!.userIdx))?.blocksLost, 1);
+    assert.equal((await findStats(L.store.db, c!.userIdx))?.blocksLost, 1);
+    assert.equal((await findStats(L.store.db, b!.userIdx))?.blocksLost, 0);
+    assert.equal(pool.status().blocksSealed, 1);
+    assert.equal(pool.status().rejected.STALE_JOB, 2);
+    const blocks = (await L.app.inject({ method: 'GET', url: '/api/blocks' })).json().blocks;
+    assert.equal(blocks.length, 1);
+    await assertConserved(L.store.db);
+    for (const m of [a!, b!, c!]) await pool.removeMiner(m.userIdx);
+  });
+
+  test('progress reports give a measured hash rate; a new payment while idle starts a round at once', async () => {
+    const m = await registerUser(L, '1');
+    const payer = await registerUser(L, '100');
+    await pool.addMiner(m.userIdx);
+    assert.equal(hasher.job, null, 'nothing pending: idle');
+    await payVia(L, payer, m.userIdx, '1.00');
+    const job = await waitFor('a job', async () => hasher.job);
+    hasher.emit('progress', { jobId: job.jobId, hashesByMiner: new Map([[m.userIdx, 5_000_000]]) });
+    assert.ok(pool.hashRate(m.userIdx) > 0);
+    hasher.emit('solution', hasher.solve(job, m.userIdx));
+    await waitFor('idle again', async () => hasher.job === null && pool.status().blocksSealed === 2);
+    await pool.removeMiner(m.userIdx);
+    const s = await findStats(L.store.db, m.userIdx);
+    assert.ok(Number(s?.hashRatePerSecond) > 0, 'the measured rate is saved on stop');
+  });
+
+  test('a joining miner restarts the round with itself included', async () => {
+    const a = await registerUser(L, '1');
+    const b = await registerUser(L, '1');
+    const payer = await registerUser(L, '100');
+    await pool.addMiner(a.userIdx);
+    await payVia(L, payer, a.userIdx, '1.00');
+    const first = await waitFor('a job', async () => hasher.job);
+    await pool.addMiner(b.userIdx);
+    const second = await waitFor('a new job', async () => (hasher.job && hasher.job.jobId > first.jobId ? hasher.job : null));
+    assert.equal(second.height, first.height);
+    assert.equal(second.candidates.length, 2);
+    hasher.emit('solution', hasher.solve(first, a.userIdx));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(pool.status().blocksSealed, 2, 'a solution of the replaced job is stale');
+    hasher.emit('solution', hasher.solve(second, a.userIdx));
+    await waitFor('sealed', async () => pool.status().blocksSealed === 3);
+    await pool.removeMiner(a.userIdx);
+    await pool.removeMiner(b.userIdx);
+  });
+});
+
+describe('pool lifecycle', () => {
+  test('close() mid-round finishes the in-flight seal and loses nothing; active miners resume after a restart', async () => {
+    const dataDir = tempDir();
+    const config = testConfig({ DATA_DIR: dataDir });
+    const store = createPgliteStore(dataDir);
+    const L1 = await startLedger('pglite', { config, testStore: store });
+    const m = await registerUser(L1, '1');
+    const payer = await registerUser(L1, '100');
+    assert.equal((await L1.app.inject({ method: 'POST', url: '/api/mining/start', headers: m.auth })).statusCode, 200);
+    const paid = await payVia(L1, payer, m.userIdx, '5.00');
+    await L1.stop();
+    const L2 = await startLedger('pglite', { config, testStore: store });
+    try {
+      assert.equal(L2.pool.isMining(m.userIdx), true, 'the miner resumed');
+      const id = paid.json().transaction.tx_id;
+      await waitFor('confirmation after restart', async () => {
+        const r = await L2.app.inject({ method: 'GET', url: `/api/transactions/${id}`, headers: payer.auth });
+        return r.json().transaction.status === 'confirmed';
+      });
+      await assertConserved(L2.store.db);
+    } finally {
+      await L2.stop();
+    }
+  });
+});
+
+describe('MINING_TIMEOUT_SECONDS', () => {
+  test('an attempt older than the timeout is abandoned and rebuilt from a fresh template', async () => {
+    const L = await startLedger('pglite');
+    const hasher = new HandHasher();
+    const log = { info() {}, warn() {}, error() {} };
+    const pool = new MiningPool(L.deps, hasher, { maxMiners: 10, miningTimeoutMs: 150, systemMiner: false, systemMinerGraceMs: 0 }, log);
+    L.events.onPayment(() => pool.onPayment());
+    try {
+      await pool.start();
+      const m = await registerUser(L, '1');
+      const payer = await registerUser(L, '100');
+      await pool.addMiner(m.userIdx);
+      await payVia(L, payer, m.userIdx, '1.00');
+      const first = await waitFor('a job', async () => hasher.job);
+      const second = await waitFor('a rebuilt job', async () => (hasher.job && hasher.job.jobId > first.jobId ? hasher.job : null));
+      assert.equal(second.height, first.height, 'the same height');
+      const ts = (j: MiningJob) => new DataView(j.candidates[0]!.header.buffer).getBigUint64(76);
+      assert.ok(ts(second) >= ts(first), 'a fresh template (new timestamp)');
+      hasher.emit('solution', hasher.solve(first, m.userIdx));
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(pool.status().blocksSealed, 0, 'the abandoned attempt is stale');
+    } finally {
+      await pool.close();
+      await L.stop();
+    }
+  });
+});
