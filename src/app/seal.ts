@@ -11,7 +11,7 @@ import { toHex, fromHex } from '../domain/hex.ts';
 import { SYSTEM_MINER_IDX } from '../domain/ids.ts';
 import { runConsensus, type CandidateBlock, type Consensus, type LedgerView, type PendingTx, type RejectReason } from '../domain/validation.ts';
 import { advanceTip, creditBanks, findBlock, insertBlock, insertVerdicts, readTip } from '../infra/db/repos/chain.ts';
-import { confirmPayments, lockPayments } from '../infra/db/repos/payments.ts';
+import { confirmPayments, lockPayments, oldestPending, type PaymentRow } from '../infra/db/repos/payments.ts';
 import { creditUsers, userExists } from '../infra/db/repos/users.ts';
 import { recordLosses, recordWin } from '../infra/db/repos/miners.ts';
 import type { Tx } from '../infra/db/database.ts';
@@ -24,10 +24,31 @@ export interface SealRequest {
   readonly racingMiners?: readonly string[];
   /** How long the winning attempt took, for avg_mining_time_seconds. */
   readonly miningTimeMs?: number;
+  /**
+   * When set, an accepted seal also reads, in its own transaction, the oldest
+   * pending payments (at most this many) that remain: the next round's
+   * template, without another round trip to the store.
+   */
+  readonly nextBatch?: number;
+}
+
+/** What the next round needs after an accepted seal: the new tip and the payments still pending. */
+export interface NextTemplate {
+  readonly tip: { readonly height: bigint; readonly hash: string; readonly timestampMs: bigint };
+  readonly pending: readonly PaymentRow[];
 }
 
 export type SealResult =
-  | { readonly accepted: true; readonly height: bigint; readonly hash: string; readonly consensus: Consensus; readonly minerFee: bigint; readonly bankFees: bigint }
+  | {
+      readonly accepted: true;
+      readonly height: bigint;
+      readonly hash: string;
+      readonly consensus: Consensus;
+      readonly minerFee: bigint;
+      readonly bankFees: bigint;
+      /** Present when the request asked for `nextBatch`. */
+      readonly next?: NextTemplate;
+    }
   | { readonly accepted: false; readonly reason: RejectReason; readonly message: string; readonly consensus: Consensus | null };
 
 class Refused extends Error {
@@ -149,7 +170,11 @@ export async function sealBlock(deps: AppDeps, req: SealRequest): Promise<SealRe
           verdicts: consensus.verdicts.map((v) => ({ bank: v.bank, approved: v.approved, reason: v.reason })),
         },
       });
-      return { accepted: true as const, height, hash, consensus, minerFee: isSystem ? 0n : minerFee, bankFees };
+      const next =
+        req.nextBatch === undefined
+          ? undefined
+          : { tip: { height, hash, timestampMs: block.header.timestampMs }, pending: await oldestPending(tx, req.nextBatch) };
+      return { accepted: true as const, height, hash, consensus, minerFee: isSystem ? 0n : minerFee, bankFees, ...(next ? { next } : {}) };
     });
     deps.events.blockSealed(result.height, result.hash, block.minerIdx);
     return result;

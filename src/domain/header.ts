@@ -12,6 +12,7 @@ import { sha256 } from './merkle.ts';
 
 export const HEADER_SIZE = 108;
 export const NONCE_OFFSET = 104;
+export const MINER_OFFSET = 88;
 export const HEADER_VERSION = 1;
 
 export interface BlockHeader {
@@ -78,7 +79,7 @@ export function encodeHeader(header: BlockHeader): Uint8Array {
   out.set(h.merkleRoot, 44);
   v.setBigUint64(76, h.timestampMs);
   v.setUint32(84, h.difficulty);
-  out.set(h.miner, 88);
+  out.set(h.miner, MINER_OFFSET);
   v.setUint32(NONCE_OFFSET, h.nonce);
   return out;
 }
@@ -102,6 +103,14 @@ export function decodeHeader(b: Uint8Array): BlockHeader {
 /** The block hash: one SHA-256 of the 108 header bytes. */
 export function hashHeader(b: Uint8Array): Uint8Array {
   return sha256(headerBytes('a header', b));
+}
+
+/** A copy of the 108 header bytes with another miner (the 16 user_idx bytes at MINER_OFFSET). */
+export function withMiner(b: Uint8Array, miner: Uint8Array): Uint8Array {
+  const out = Uint8Array.from(headerBytes('a header', b));
+  if (!(miner instanceof Uint8Array) || miner.length !== 16) throw new RangeError('miner must be 16 bytes');
+  out.set(miner, MINER_OFFSET);
+  return out;
 }
 
 /** A copy of the 108 header bytes with another nonce (big-endian u32 at NONCE_OFFSET). */

@@ -35,6 +35,25 @@ for (const kind of await storeKinds()) {
       pending: (await sql<{ n: bigint }>`SELECT count(*)::bigint AS n FROM transactions WHERE status = 'pending'`.execute(L.store.db)).rows[0]!.n,
     });
 
+    test('an accepted seal asked for nextBatch returns the new tip and the payments still pending, read in its transaction', async () => {
+      const payer = await registerUser(L, '1000.00');
+      const payee = await registerUser(L, '1.00');
+      for (let i = 0; i < 3; i++) assert.equal((await payVia(L, payer, payee.userIdx, '1.00')).statusCode, 201);
+      const pendingIds = async () =>
+        (await sql<{ tx_id: string }>`SELECT tx_id FROM transactions WHERE status = 'pending' ORDER BY seq`.execute(L.store.db)).rows.map((r) => r.tx_id);
+      const all = await pendingIds();
+      const own = await registerUser(L, '1.00');
+      const block = await candidate(L, own.userIdx, { limit: all.length - 1 });
+      const r = await sealBlock(L.deps, { block, nextBatch: 10 });
+      assert.ok(r.accepted && r.next);
+      assert.deepEqual(r.next.tip, { height: r.height, hash: r.hash, timestampMs: block.header.timestampMs });
+      assert.deepEqual(r.next.pending.map((p) => p.txId), await pendingIds());
+      assert.deepEqual(r.next.pending.map((p) => p.txId), all.slice(-1));
+      const without = await sealBlock(L.deps, { block: await candidate(L, own.userIdx) });
+      assert.ok(without.accepted);
+      assert.equal(without.next, undefined);
+    });
+
     test('ten ₹1,000 payments: receivers paid, miner ₹50.00, banks ₹100.00 split, verdicts stored', async () => {
       const payer = await registerUser(L, '20000.00');
       const payee = await registerUser(L, '1.00');

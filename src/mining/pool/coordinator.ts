@@ -6,13 +6,13 @@
  * runs on the event loop, the hashing on worker threads.
  */
 import { IdxError } from '../../domain/errors.ts';
-import { createHeader, decodeHeader, encodeHeader } from '../../domain/header.ts';
+import { createHeader, decodeHeader, encodeHeader, withMiner } from '../../domain/header.ts';
 import { fromHex } from '../../domain/hex.ts';
 import { SYSTEM_MINER_IDX, userIdxToBytes } from '../../domain/ids.ts';
 import { txMerkleRoot } from '../../domain/merkle.ts';
 import { targetForDifficulty } from '../../domain/pow.ts';
 import type { TxRecord } from '../../domain/transaction.ts';
-import { sealBlock, type SealResult } from '../../app/seal.ts';
+import { sealBlock, type NextTemplate, type SealResult } from '../../app/seal.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import { readTip } from '../../infra/db/repos/chain.ts';
 import { oldestPending } from '../../infra/db/repos/payments.ts';
@@ -77,6 +77,7 @@ export class MiningPool {
   private readonly rejected: Record<string, number> = {};
   private readonly buildTimes = new Float64Array(256);
   private builds = 0;
+  private readonly minerBytesCache = new Map<string, Uint8Array>();
   readonly meter: HashRateMeter;
   private sealTimed: (seconds: number, accepted: boolean) => void = () => {};
 
@@ -223,10 +224,10 @@ export class MiningPool {
   }
 
   /** Builds the next round; on a failure (the store away) tries again shortly. */
-  private async rebuild(): Promise<void> {
+  private async rebuild(next?: NextTemplate): Promise<void> {
     if (!this.running) return;
     try {
-      await this.buildRound();
+      await this.buildRound(next);
     } catch (e) {
       this.log.error({ err: e }, 'could not build a mining round');
       this.retryLater();
@@ -247,13 +248,18 @@ export class MiningPool {
     this.round = null;
   }
 
-  private async buildRound(): Promise<void> {
+  /**
+   * Builds a round. After an accepted seal `next` carries the new tip and the
+   * remaining pending payments, read in the seal's own transaction, so the
+   * next round starts without a round trip to the store.
+   */
+  private async buildRound(next?: NextTemplate): Promise<void> {
     const t0 = performance.now();
     if (this.graceTimer) {
       clearTimeout(this.graceTimer);
       this.graceTimer = null;
     }
-    const txs = await oldestPending(this.deps.db, this.deps.rules.batchSize);
+    const txs = next ? next.pending : await oldestPending(this.deps.db, this.deps.rules.batchSize);
     if (txs.length === 0) {
       this.clearRound();
       this.hasher.stop();
@@ -277,23 +283,28 @@ export class MiningPool {
       }
       miners = [];
     }
-    const tip = await readTip(this.deps.db, false);
+    const tip = next ? next.tip : await readTip(this.deps.db, false);
     const difficulty = this.deps.rules.difficulty;
-    const base = {
-      version: 1,
-      height: tip.height + 1n,
-      prevHash: fromHex(tip.hash),
-      merkleRoot: txMerkleRoot(txs),
-      timestampMs: BigInt(Math.max(this.deps.now(), Number(tip.timestampMs))),
-      difficulty,
-      nonce: 0,
-    };
+    const height = tip.height + 1n;
+    // Encoded once; each miner's candidate differs only in its 16 user_idx bytes.
+    const base = encodeHeader(
+      createHeader({
+        version: 1,
+        height,
+        prevHash: fromHex(tip.hash),
+        merkleRoot: txMerkleRoot(txs),
+        timestampMs: BigInt(Math.max(this.deps.now(), Number(tip.timestampMs))),
+        difficulty,
+        miner: new Uint8Array(16),
+        nonce: 0,
+      }),
+    );
     const who = miners.length === 0 ? [SYSTEM_MINER_IDX] : miners;
     const job: MiningJob = {
       jobId: ++this.jobSeq,
-      height: base.height,
+      height,
       target: targetForDifficulty(difficulty),
-      candidates: who.map((m) => ({ minerIdx: m, header: encodeHeader(createHeader({ ...base, miner: userIdxToBytes(m) })) })),
+      candidates: who.map((m) => ({ minerIdx: m, header: withMiner(base, this.minerBytes(m)) })),
     };
     this.clearRound();
     const timer = setTimeout(() => this.kick(), this.settings.miningTimeoutMs);
@@ -304,6 +315,17 @@ export class MiningPool {
     else this.hasher.stop();
     for (const cb of this.roundListeners) cb(job);
     this.buildTimes[this.builds++ % this.buildTimes.length] = performance.now() - t0;
+  }
+
+  /** A miner's 16 header bytes, parsed once per miner. */
+  private minerBytes(userIdx: string): Uint8Array {
+    let b = this.minerBytesCache.get(userIdx);
+    if (!b) {
+      b = userIdxToBytes(userIdx);
+      if (this.minerBytesCache.size >= 100_000) this.minerBytesCache.clear();
+      this.minerBytesCache.set(userIdx, b);
+    }
+    return b;
   }
 
   private onProgress(p: HashProgress): void {
@@ -333,6 +355,7 @@ export class MiningPool {
           block: { header: decodeHeader(s.header), minerIdx: s.minerIdx, txs: round.txs },
           racingMiners: round.miners,
           miningTimeMs: this.deps.now() - round.startedAt,
+          nextBatch: this.deps.rules.batchSize,
         });
       } catch (e) {
         this.log.error({ err: e }, 'sealing failed');
@@ -351,7 +374,7 @@ export class MiningPool {
         this.log.warn({ reason: result.reason, miner: s.minerIdx }, 'solution refused');
       }
       this.sealing = false;
-      await this.rebuild();
+      await this.rebuild(result.accepted ? result.next : undefined);
     });
     return this.chain.then(() => accepted);
   }

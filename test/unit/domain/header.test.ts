@@ -8,7 +8,9 @@ import {
   hashHeader,
   HEADER_SIZE,
   HEADER_VERSION,
+  MINER_OFFSET,
   NONCE_OFFSET,
+  withMiner,
   withNonce,
   type BlockHeader,
 } from '../../../src/domain/header.ts';
@@ -173,6 +175,18 @@ describe('hashing and nonces', () => {
     assert.equal(toHex(withNonce(b, 0xdeadbeef)), HEADER_HEX);
     for (const n of [-1, 2 ** 32, 1.5, NaN]) assert.throws(() => withNonce(b, n), /nonce/);
     assert.throws(() => withNonce(new Uint8Array(107), 0), /108 bytes/);
+  });
+
+  test('withMiner copies and writes the 16 miner bytes at offset 88, equal to encoding the header with that miner', () => {
+    const b = fromHex(HEADER_HEX);
+    const miner = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
+    const c = withMiner(b, miner);
+    assert.equal(MINER_OFFSET, 88);
+    assert.equal(toHex(b), HEADER_HEX, 'the input is not modified');
+    assert.equal(toHex(c), toHex(encodeHeader({ ...decodeHeader(b), miner })));
+    assert.equal(toHex(c.subarray(MINER_OFFSET, MINER_OFFSET + 16)), 'a0a1a2a3a4a5a6a7a8a9aaabacadaeaf');
+    assert.throws(() => withMiner(b, new Uint8Array(15)), /16 bytes/);
+    assert.throws(() => withMiner(new Uint8Array(107), miner), /108 bytes/);
   });
 
   test('pinned mined vectors: the first nonce meeting difficulty 1, 2, 3', () => {
