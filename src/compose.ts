@@ -145,6 +145,7 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
       log.child({ module: 'pool' }),
     );
     events.onPayment(() => pool.onPayment());
+    events.onSealed(() => pool.invalidate());
     const readiness = new StoreReadiness(store.db, log.child({ module: 'store' }));
     const metrics = createMetrics({
       pendingPayments: async () => (await countPending(store.db)).count,

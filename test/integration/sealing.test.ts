@@ -54,6 +54,19 @@ for (const kind of await storeKinds()) {
       assert.equal(without.next, undefined);
     });
 
+    test('GET /api/mining/stats is not served stale after a seal (its cache follows every seal)', async () => {
+      const payer = await registerUser(L, '100.00');
+      const own = await registerUser(L, '1.00');
+      const stats = async () => (await get('/api/mining/stats', own.auth)).stats;
+      assert.equal((await stats()).blocks_won, 0);
+      assert.equal((await stats()).blocks_won, 0, 'served again (from the cache)');
+      assert.equal((await payVia(L, payer, own.userIdx, '10.00')).statusCode, 201);
+      assert.ok((await mineOnce(L, own.userIdx)).accepted);
+      const after = await stats();
+      assert.equal(after.blocks_won, 1);
+      assert.equal(after.total_blocks_mined, 1);
+    });
+
     test('ten ₹1,000 payments: receivers paid, miner ₹50.00, banks ₹100.00 split, verdicts stored', async () => {
       const payer = await registerUser(L, '20000.00');
       const payee = await registerUser(L, '1.00');

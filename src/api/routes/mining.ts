@@ -43,6 +43,17 @@ const FinalStats = Type.Object({
 
 export const miningRoutes: FastifyPluginAsyncTypebox<MiningRouteOptions> = async (app, { deps, pool, limits }) => {
   const boardCache = new Map<string, { version: number; body: LeaderboardBody }>();
+  // A user's stored statistics change only through the pool (joins, leaves, seals): cached per pool version.
+  const statsCache = new Map<string, { version: number; row: MinerStatsRow | null }>();
+  const storedStats = async (userIdx: string): Promise<MinerStatsRow | null> => {
+    const hit = statsCache.get(userIdx);
+    if (hit && hit.version === pool.version) return hit.row;
+    const version = pool.version;
+    const row = await findStats(deps.db, userIdx);
+    if (statsCache.size >= 10_000) statsCache.clear();
+    statsCache.set(userIdx, { version, row });
+    return row;
+  };
   app.post(
     '/api/mining/start',
     {
@@ -140,7 +151,7 @@ export const miningRoutes: FastifyPluginAsyncTypebox<MiningRouteOptions> = async
     },
     async (req) => {
       const me = userOf(req);
-      const s = await findStats(deps.db, me);
+      const s = await storedStats(me);
       const active = pool.isMining(me);
       const rate = active ? pool.hashRate(me) : Number(s?.hashRatePerSecond ?? 0);
       return {

@@ -120,6 +120,11 @@ export class MiningPool {
     return this.statsVersion;
   }
 
+  /** Statistics changed outside the pool (any seal): read caches must refresh. */
+  invalidate(): void {
+    this.statsVersion++;
+  }
+
   isMining(userIdx: string): boolean {
     return this.miners.has(userIdx);
   }
@@ -164,8 +169,10 @@ export class MiningPool {
     } catch (e) {
       this.miners.delete(userIdx);
       this.remote.delete(userIdx);
+      this.statsVersion++;
       throw e;
     }
+    this.statsVersion++; // again after the write: a read cached in between is not kept
     this.kick();
   }
 
@@ -179,6 +186,7 @@ export class MiningPool {
       await deactivateMiner(tx, userIdx, rate);
       await appendAudit(tx, { actor: userIdx, action: 'mining.stopped', payload: { hash_rate_per_second: rate } });
     });
+    this.statsVersion++;
     this.kick();
   }
 
