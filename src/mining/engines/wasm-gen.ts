@@ -136,10 +136,22 @@ function body(nw: number): number[] {
   for (let i = nw + 1; i < 64; i++) {
     if (i >= 16 && dep[i]) {
       load(LAYOUT.WC + 16 * i);
-      if (dep[i - 16]) (get(w(i - 16)), add());
-      if (dep[i - 15]) (sigma(w(i - 15), 7, 18, 3, true), add());
-      if (dep[i - 7]) (get(w(i - 7)), add());
-      if (dep[i - 2]) (sigma(w(i - 2), 17, 19, 10, true), add());
+      if (dep[i - 16]) {
+        get(w(i - 16));
+        add();
+      }
+      if (dep[i - 15]) {
+        sigma(w(i - 15), 7, 18, 3, true);
+        add();
+      }
+      if (dep[i - 7]) {
+        get(w(i - 7));
+        add();
+      }
+      if (dep[i - 2]) {
+        sigma(w(i - 2), 17, 19, 10, true);
+        add();
+      }
       set(w(i));
     }
     const [a, b, cc, d, e, f, g, h] = r as [number, number, number, number, number, number, number, number];
@@ -154,7 +166,10 @@ function body(nw: number): number[] {
     add();
     load(LAYOUT.KW + 16 * i);
     add();
-    if (dep[i]) (get(w(i)), add());
+    if (dep[i]) {
+      get(w(i));
+      add();
+    }
     tee(L_T1);
     // e' = d + t1, into d's local
     get(d);

@@ -18,17 +18,24 @@ import type { HashEngine, PreparedHeader, ScanResult } from './types.ts';
 
 type ScanFn = (start: number, batches: number) => number;
 
-const modules = new Map<number, WebAssembly.Module>();
+/** The part of the WebAssembly JS API used here (the project's tsconfig has no "dom" lib). */
+interface WasmApi {
+  readonly Module: new (bytes: Uint8Array) => object;
+  readonly Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+  readonly Memory: new (descriptor: { initial: number; maximum?: number }) => { readonly buffer: ArrayBuffer };
+}
+/** Undefined in a runtime without WebAssembly (node --jitless). */
+const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+const modules = new Map<number, object>();
 
 /** The compiled module for nonce word `nw`, or a clear Error when this runtime cannot run it. */
-function moduleFor(nw: number): WebAssembly.Module {
+function moduleFor(nw: number): object {
   let m = modules.get(nw);
   if (m) return m;
-  if (typeof WebAssembly !== 'object' || WebAssembly === null) {
-    throw new Error('this runtime has no WebAssembly (e.g. node --jitless)');
-  }
+  if (typeof wasmApi !== 'object' || wasmApi === null) throw new Error('this runtime has no WebAssembly (e.g. node --jitless)');
   try {
-    m = new WebAssembly.Module(scanModuleBytes(nw));
+    m = new wasmApi.Module(scanModuleBytes(nw));
   } catch (e) {
     throw new Error(`this runtime cannot compile the WebAssembly SIMD module (no SIMD support?): ${(e as Error).message}`);
   }
@@ -45,7 +52,7 @@ const S1 = (x: number) => rotr(x, 6) ^ rotr(x, 11) ^ rotr(x, 25);
 export function createWasmEngine(): HashEngine {
   // Compile one module first, so a runtime without SIMD fails here, not at the first scan.
   moduleFor(10);
-  const memory = new WebAssembly.Memory({ initial: 1, maximum: 1 });
+  const memory = new wasmApi!.Memory({ initial: 1, maximum: 1 });
   const view = new DataView(memory.buffer, 0, LAYOUT.END);
   const imports = { e: { m: memory } };
   const scans = new Map<number, ScanFn>();
@@ -103,7 +110,7 @@ export function createWasmEngine(): HashEngine {
       const nw = p.nonceWord;
       let fn = scans.get(nw);
       if (!fn) {
-        const instance = new WebAssembly.Instance(moduleFor(nw), imports);
+        const instance = new wasmApi!.Instance(moduleFor(nw), imports);
         fn = instance.exports.scan as ScanFn;
         scans.set(nw, fn);
         deps.set(nw, nonceDependent(nw));
