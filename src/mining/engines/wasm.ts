@@ -58,7 +58,6 @@ export function createWasmEngine(): HashEngine {
   const scans = new Map<number, ScanFn>();
   const deps = new Map<number, boolean[]>();
   const w = new Int32Array(64);
-  const s = new Int32Array(8);
   let last: PreparedHeader | null = null;
 
   const splat = (off: number, v: number) => {
@@ -70,8 +69,8 @@ export function createWasmEngine(): HashEngine {
     const nw = p.nonceWord;
     for (let i = 0; i < 16; i++) w[i] = i === nw ? 0 : p.tail[i]! | 0;
     for (let i = 16; i < 64; i++) w[i] = dep[i] ? 0 : (w[i - 16]! + s0(w[i - 15]!) + w[i - 7]! + s1(w[i - 2]!)) | 0;
-    for (let j = 0; j < 8; j++) s[j] = p.midstate[j]! | 0;
-    let [a, b, c, d, e, f, g, h] = s as unknown as number[] as [number, number, number, number, number, number, number, number];
+    const m = p.midstate;
+    let a = m[0]! | 0, b = m[1]! | 0, c = m[2]! | 0, d = m[3]! | 0, e = m[4]! | 0, f = m[5]! | 0, g = m[6]! | 0, h = m[7]! | 0;
     for (let i = 0; i < nw; i++) {
       const t1 = (h + S1(e) + ((e & f) ^ (~e & g)) + K[i]! + w[i]!) | 0;
       const t2 = (S0(a) + ((a & b) ^ (a & c) ^ (b & c))) | 0;
