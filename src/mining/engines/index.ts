@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { prepareHeader } from './prepare.ts';
 import { createJsEngine } from './js.ts';
 import { loadNativeEngine } from './native.ts';
+import { createWasmEngine } from './wasm.ts';
 import type { EngineName, HashEngine, ScanResult } from './types.ts';
 
 export const ENGINE_ORDER: readonly EngineName[] = ['native', 'wasm', 'js'];
@@ -20,7 +21,7 @@ export function createEngine(name: EngineName): HashEngine {
     case 'native':
       return loadNativeEngine();
     case 'wasm':
-      throw new Error('the wasm engine is not built in this version');
+      return createWasmEngine();
     default:
       throw new Error(`unknown hash engine "${String(name)}"`);
   }

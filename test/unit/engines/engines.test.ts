@@ -1,5 +1,6 @@
 /** Every engine agrees with node:crypto: vectors, random headers, nonce-range boundaries and the 32-bit wrap. */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { availableEngines, createEngine, selectEngine, verifyEngine } from '../../../src/mining/engines/index.ts';
@@ -30,8 +31,33 @@ test('the pure TypeScript engine is always available, and the default is the fas
   assert.equal(selectEngine().name, engines[0]);
 });
 
-test('a forced engine that is unavailable fails with a clear message', () => {
-  assert.throws(() => selectEngine('wasm'), /HASH_ENGINE=wasm is not available/);
+test('HASH_ENGINE=wasm is available: the WebAssembly SIMD engine verifies', () => {
+  assert.ok(engines.includes('wasm'));
+  assert.equal(selectEngine('wasm').name, 'wasm');
+});
+
+/** Runs `code` (which may import the engines as `m`) in a child node with `flags` and `env`; returns its stdout. */
+function child(flags: string[], env: Record<string, string>, code: string): string {
+  const url = new URL('../../../src/mining/engines/index.ts', import.meta.url).href;
+  const src = `const m = await import(${JSON.stringify(url)}); ${code}`;
+  return execFileSync(process.execPath, [...flags, '--import', 'tsx', '--input-type=module', '-e', src], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+}
+const report = `const r = {}; try { m.selectEngine(FORCED); r.forced = 'ok'; } catch (e) { r.forced = e.message; } r.selected = m.selectEngine().name; console.log(JSON.stringify(r));`;
+
+test('a forced engine that is unavailable fails with a clear message; selection falls back', () => {
+  // A missing native addon.
+  const native = JSON.parse(child([], { IDXCHAIN_NATIVE_ADDON: '/nonexistent/idx_sha256.node' }, report.replace('FORCED', "'native'")));
+  assert.match(native.forced, /^HASH_ENGINE=native is not available: the native addon was not built/);
+  assert.equal(native.selected, 'wasm');
+  // A runtime without WebAssembly (node --jitless): wasm fails clearly, js is selected.
+  const wasm = JSON.parse(child(['--jitless'], { IDXCHAIN_NATIVE_ADDON: '/nonexistent/idx_sha256.node' }, report.replace('FORCED', "'wasm'")));
+  assert.match(wasm.forced, /^HASH_ENGINE=wasm is not available: this runtime has no WebAssembly/);
+  assert.equal(wasm.selected, 'js');
+  assert.throws(() => selectEngine('nope' as EngineName), /HASH_ENGINE=nope is not available: unknown hash engine "nope"/);
 });
 
 for (const name of engines as EngineName[]) {
