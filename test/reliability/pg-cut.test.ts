@@ -76,8 +76,8 @@ describe('PostgreSQL cut while the server runs', { skip: pgAvailable ? false : `
   before(async () => {
     pgStore = await createPostgresStore();
     direct = await openStore({ kind: 'postgres', url: pgStore.url!, poolSize: 2 });
-    const { host, port } = new URL(PG_ADMIN_URL);
-    proxy = await startTcpProxy({ host: host.replace(/^\[|\]$/g, ''), port: Number(port || 5432) });
+    const { hostname, port } = new URL(PG_ADMIN_URL);
+    proxy = await startTcpProxy({ host: hostname.replace(/^\[|\]$/g, ''), port: Number(port || 5432) });
     const httpPort = await freePort();
     url = `http://127.0.0.1:${httpPort}`;
     proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/server.ts'], {
@@ -99,7 +99,9 @@ describe('PostgreSQL cut while the server runs', { skip: pgAvailable ? false : `
     });
     for (const s of [proc.stdout!, proc.stderr!]) s.on('data', (d: Buffer) => logs.push(...String(d).split('\n').filter(Boolean)));
     proc.on('exit', (code, signal) => (exit = { code, signal }));
-    await waitFor('the server ready', async () => !exit && (await call(`${url}/health/ready`).catch(() => null))?.status === 200, 60_000);
+    await waitFor('the server ready', async () => !exit && (await call(`${url}/health/ready`).catch(() => null))?.status === 200, 60_000).catch((e: Error) => {
+      throw new Error(`${e.message}; exit ${JSON.stringify(exit)}; log:\n${logs.slice(-20).join('\n')}`);
+    });
     for (let i = 0; i < 5; i++) users.push(await newUser(url, '1000.00'));
     for (const m of users.slice(0, 2)) assert.equal((await call(`${url}/api/mining/start`, 'POST', undefined, m.headers)).status, 200);
     // Payers run through every phase: 201 while the database is there, 503 JSON while it is not.
@@ -123,6 +125,7 @@ describe('PostgreSQL cut while the server runs', { skip: pgAvailable ? false : `
   });
 
   after(async () => {
+    if (exit) process.stderr.write(`# the server exited (${JSON.stringify(exit)}); its last log lines:\n${logs.slice(-30).join('\n')}\n`);
     paying = false;
     await Promise.all(payers);
     if (!exit) {

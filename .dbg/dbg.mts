@@ -1,0 +1,10 @@
+import { startTcpProxy } from '/tmp/wt-pg/test/helpers/tcp-proxy.ts';
+import pg from 'pg';
+const p = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
+const url = p.via('postgres://postgres@127.0.0.1:5432/postgres');
+console.log(url);
+const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+await c.connect();
+console.log((await c.query('select 1 as x')).rows);
+await c.end();
+await p.close();

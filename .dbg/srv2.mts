@@ -1,0 +1,11 @@
+import { startTcpProxy } from '/tmp/wt-pg/test/helpers/tcp-proxy.ts';
+import { createPostgresStore } from '/tmp/wt-pg/test/helpers/stores.ts';
+import { spawn } from 'node:child_process';
+const s = await createPostgresStore();
+const p = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
+const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/server.ts'], { env: { ...process.env, PORT: '5099', DATA_DIR: '/tmp/idxdbg', DATABASE_URL: p.via(s.url!), LOG_LEVEL: 'debug', SCRYPT_COST: '1024', MINING_THREADS: '1' }, stdio: 'inherit' });
+await new Promise((r) => setTimeout(r, 5000));
+console.log(await (await fetch('http://127.0.0.1:5099/health/ready')).text(), p.accepted);
+proc.kill('SIGTERM');
+await new Promise((r) => setTimeout(r, 1000));
+await p.close(); await s.drop();
