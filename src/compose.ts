@@ -166,6 +166,7 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
         trustProxy: config.trustProxy,
         rateLimit: { redisUrl: config.redisUrl },
         isReady: () => readiness.ready,
+        onDatabaseDown: (e) => readiness.lost((e as Error)?.message ?? String(e)),
         plugins: [
           async (a) => {
             await a.register(metricsPlugin, { metrics });

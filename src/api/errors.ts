@@ -52,11 +52,12 @@ const FASTIFY_CODES: Record<string, [ErrorCode, string]> = {
 
 const DB_DOWN = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
 
-function isDatabaseDown(e: unknown): boolean {
+/** Whether an error means the database is unreachable (refused, reset, timed out, shut down): a 503, not a 500. */
+export function isDatabaseDown(e: unknown): boolean {
   const err = e as { code?: unknown; message?: unknown };
   if (typeof err?.code === 'string' && DB_DOWN.has(err.code)) return true;
   const m = typeof err?.message === 'string' ? err.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the embedded database is closed/i.test(m);
+  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|is not queryable|the embedded database is closed/i.test(m);
 }
 
 /** Maps anything thrown to a status and a safe body; 5xx never carry internal detail. */

@@ -16,7 +16,7 @@ import type { AppDeps } from '../app/deps.ts';
 import { userExists } from '../infra/db/repos/users.ts';
 import { appendAudit } from '../infra/db/repos/audit.ts';
 import { authPlugin } from './plugins/auth.ts';
-import { errorBody, toHttpError } from './errors.ts';
+import { errorBody, isDatabaseDown, toHttpError } from './errors.ts';
 import { ErrorResponse } from './schemas.ts';
 import { authRoutes } from './routes/auth.ts';
 import { transactionRoutes } from './routes/transactions.ts';
@@ -33,6 +33,8 @@ export interface ServerOptions {
   readonly rateLimit?: { readonly redisUrl: string | null };
   /** False while the store is unavailable or migrating: /api answers 503. */
   readonly isReady?: () => boolean;
+  /** A request failed because the database is unreachable. */
+  readonly onDatabaseDown?: (e: unknown) => void;
   /** Extra route plugins (the mining pool adds its own). */
   readonly plugins?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
 }
@@ -102,7 +104,11 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
 
   app.setErrorHandler((err, req, reply) => {
     const { status, body, internal } = toHttpError(err);
-    if (internal) req.log.error({ err }, 'request failed');
+    if (status === 503 && isDatabaseDown(err)) {
+      opts.onDatabaseDown?.(err);
+      req.log.warn({ err }, 'database unavailable');
+      reply.header('retry-after', '2');
+    } else if (internal) req.log.error({ err }, 'request failed');
     else req.log.info({ code: body.code }, 'request refused');
     if (status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', '60');
     return reply.code(status).send(body);

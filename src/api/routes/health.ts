@@ -21,7 +21,8 @@ export const healthRoutes: FastifyPluginAsync<{ db: Db; readiness: StoreReadines
         }),
       ]);
       return { success: true, status: 'ready' };
-    } catch {
+    } catch (e) {
+      readiness.lost((e as Error)?.message ?? String(e));
       return reply.code(503).send(errorBody('SERVICE_UNAVAILABLE', 'The database is not reachable.'));
     } finally {
       clearTimeout(timer);

@@ -1,7 +1,11 @@
 /**
  * Whether the store can serve: migrations applied and the database reachable.
  * A store that is down at start-up is retried in the background with back-off
- * (the server answers 503 meanwhile) instead of crash-looping.
+ * (the server answers 503 meanwhile) instead of crash-looping. A store lost
+ * while serving (a request or a health check finds it unreachable) goes the
+ * same way: unavailable at once (every /api request a quick 503 instead of
+ * each waiting on its own for a connection), probed in the background, ready
+ * again as soon as a probe succeeds.
  */
 import { migrate, type Db } from './database.ts';
 
@@ -49,6 +53,15 @@ export class StoreReadiness {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /** The store was found unreachable while ready: answer 503 and probe until it is back. */
+  lost(reason: string): void {
+    if (this.current !== 'ready') return; // already probing (or closed)
+    this.current = 'unavailable';
+    this.lastError = reason;
+    this.log.warn({ error: reason }, 'database lost; answering 503 and retrying');
+    this.schedule(250);
+  }
+
   close(): void {
     this.current = 'closed';
     if (this.timer) clearTimeout(this.timer);
@@ -57,7 +70,7 @@ export class StoreReadiness {
 
   private async attempt(): Promise<boolean> {
     try {
-      this.current = 'migrating';
+      if (this.current !== 'unavailable') this.current = 'migrating'; // a probe after a loss stays 'unavailable'
       await migrate(this.db);
       if ((this.current as StoreState) === 'closed') return false;
       this.current = 'ready';
