@@ -6,7 +6,6 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
-import { Redis } from 'ioredis';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -142,7 +141,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   await app.register(authPlugin, { tokens: deps.tokens, userExists: (idx) => userExists(deps.db, idx) });
   // Per-route limits (config.rateLimit); keyed per user when the token is valid,
   // else per client address (X-Forwarded-For counts only with TRUST_PROXY).
-  const redis = opts.rateLimit?.redisUrl ? new Redis(opts.rateLimit.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false }) : null;
+  // ioredis is loaded only when Redis is configured (start-up time).
+  const redis = opts.rateLimit?.redisUrl ? new (await import('ioredis')).Redis(opts.rateLimit.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false }) : null;
   if (redis) {
     redis.on('error', (e) => app.log.warn({ err: e }, 'redis error'));
     // Count from the first request: wait (briefly) for the connection.
