@@ -6,11 +6,8 @@
  * runs on the event loop, the hashing on worker threads.
  */
 import { IdxError } from '../../domain/errors.ts';
-import { createHeader, decodeHeader, encodeHeader, withMiner } from '../../domain/header.ts';
-import { fromHex } from '../../domain/hex.ts';
+import { decodeHeader } from '../../domain/header.ts';
 import { SYSTEM_MINER_IDX, userIdxToBytes } from '../../domain/ids.ts';
-import { txMerkleRoot } from '../../domain/merkle.ts';
-import { targetForDifficulty } from '../../domain/pow.ts';
 import type { TxRecord } from '../../domain/transaction.ts';
 import { sealBlock, type NextTemplate, type SealResult } from '../../app/seal.ts';
 import type { AppDeps } from '../../app/deps.ts';
@@ -19,6 +16,7 @@ import { oldestPending } from '../../infra/db/repos/payments.ts';
 import { activateMiner, activeMiners, deactivateMiner, saveHashRates } from '../../infra/db/repos/miners.ts';
 import type { Hasher, HashProgress, MiningJob, Solution } from '../workers/types.ts';
 import { HashRateMeter } from './hash-rate.ts';
+import { buildJob, RoundTimes } from './round.ts';
 import { appendAudit } from '../../infra/db/repos/audit.ts';
 
 export interface PoolSettings {
@@ -75,8 +73,7 @@ export class MiningPool {
   /** Bumped whenever statistics may change (a seal, a miner joining or leaving): read caches compare it. */
   private statsVersion = 0;
   private readonly rejected: Record<string, number> = {};
-  private readonly buildTimes = new Float64Array(256);
-  private builds = 0;
+  private readonly buildTimes = new RoundTimes(256);
   private readonly minerBytesCache = new Map<string, Uint8Array>();
   readonly meter: HashRateMeter;
   private sealTimed: (seconds: number, accepted: boolean) => void = () => {};
@@ -208,16 +205,8 @@ export class MiningPool {
       hashRate: total,
       blocksSealed: this.blocksSealed,
       rejected: { ...this.rejected },
-      roundBuildMs: this.buildPercentiles(),
+      roundBuildMs: this.buildTimes.percentiles(),
     };
-  }
-
-  private buildPercentiles(): { p50: number; p99: number } {
-    const n = Math.min(this.builds, this.buildTimes.length);
-    if (n === 0) return { p50: 0, p99: 0 };
-    const xs = Array.from(this.buildTimes.subarray(0, n)).sort((a, b) => a - b);
-    const at = (p: number) => Math.round(xs[Math.min(n - 1, Math.ceil(p * n) - 1)]! * 1000) / 1000;
-    return { p50: at(0.5), p99: at(0.99) };
   }
 
   /** A payment arrived or membership changed: rebuild the round soon. */
@@ -292,28 +281,8 @@ export class MiningPool {
       miners = [];
     }
     const tip = next ? next.tip : await readTip(this.deps.db, false);
-    const difficulty = this.deps.rules.difficulty;
-    const height = tip.height + 1n;
-    // Encoded once; each miner's candidate differs only in its 16 user_idx bytes.
-    const base = encodeHeader(
-      createHeader({
-        version: 1,
-        height,
-        prevHash: fromHex(tip.hash),
-        merkleRoot: txMerkleRoot(txs),
-        timestampMs: BigInt(Math.max(this.deps.now(), Number(tip.timestampMs))),
-        difficulty,
-        miner: new Uint8Array(16),
-        nonce: 0,
-      }),
-    );
     const who = miners.length === 0 ? [SYSTEM_MINER_IDX] : miners;
-    const job: MiningJob = {
-      jobId: ++this.jobSeq,
-      height,
-      target: targetForDifficulty(difficulty),
-      candidates: who.map((m) => ({ minerIdx: m, header: withMiner(base, this.minerBytes(m)) })),
-    };
+    const job = buildJob(++this.jobSeq, tip, txs, who, { difficulty: this.deps.rules.difficulty, nowMs: this.deps.now(), minerBytes: (m) => this.minerBytes(m) });
     this.clearRound();
     const timer = setTimeout(() => this.kick(), this.settings.miningTimeoutMs);
     timer.unref();
@@ -322,7 +291,7 @@ export class MiningPool {
     if (local.length > 0) this.hasher.start(local.length === job.candidates.length ? job : { ...job, candidates: local });
     else this.hasher.stop();
     for (const cb of this.roundListeners) cb(job);
-    this.buildTimes[this.builds++ % this.buildTimes.length] = performance.now() - t0;
+    this.buildTimes.add(performance.now() - t0);
   }
 
   /** A miner's 16 header bytes, parsed once per miner. */
