@@ -15,7 +15,7 @@ import { toHex } from '../../domain/hex.ts';
 import { meetsTarget, targetForDifficulty } from '../../domain/pow.ts';
 import { isIdxError } from '../../domain/errors.ts';
 import type { MiningPool } from '../../mining/pool/coordinator.ts';
-import type { MiningJob } from '../../mining/workers/types.ts';
+import type { MinerCandidate, MiningJob } from '../../mining/workers/types.ts';
 
 export interface WsOptions {
   readonly deps: AppDeps;
@@ -56,9 +56,15 @@ export const miningWsRoutes: FastifyPluginAsync<WsOptions> = async (app, opts) =
   await app.register(websocket, { options: { maxPayload: 4096 } });
 
   const jobKey = (jobId: number, userIdx: string) => `${jobId}-${userIdx.slice(4, 14)}`;
+  // The current round's candidates by miner: a broadcast to N sockets is O(N), not O(N^2).
+  let byMiner: { job: MiningJob; map: Map<string, MinerCandidate> } | null = null;
+  const candidateOf = (job: MiningJob, userIdx: string) => {
+    if (byMiner?.job !== job) byMiner = { job, map: new Map(job.candidates.map((c) => [c.minerIdx, c])) };
+    return byMiner.map.get(userIdx);
+  };
   const sendJob = (userIdx: string, job: MiningJob) => {
     const ws = sockets.get(userIdx);
-    const c = job.candidates.find((x) => x.minerIdx === userIdx);
+    const c = ws && candidateOf(job, userIdx);
     if (!ws || !c) return;
     const id = jobKey(job.jobId, userIdx);
     jobs.set(id, { owner: userIdx, jobId: job.jobId, header: c.header, target: job.target, shareTarget, nonces: new Set() });
