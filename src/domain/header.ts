@@ -12,6 +12,8 @@ import { sha256 } from './merkle.ts';
 
 export const HEADER_SIZE = 108;
 export const NONCE_OFFSET = 104;
+/** Where the 16 miner bytes sit in the encoded header. */
+export const MINER_OFFSET = 88;
 export const HEADER_VERSION = 1;
 
 export interface BlockHeader {
@@ -78,7 +80,7 @@ export function encodeHeader(header: BlockHeader): Uint8Array {
   out.set(h.merkleRoot, 44);
   v.setBigUint64(76, h.timestampMs);
   v.setUint32(84, h.difficulty);
-  out.set(h.miner, 88);
+  out.set(h.miner, MINER_OFFSET);
   v.setUint32(NONCE_OFFSET, h.nonce);
   return out;
 }
