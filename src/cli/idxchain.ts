@@ -208,14 +208,18 @@ export function buildProgram(): Command {
     });
 
   sub('mine', 'mine over the work protocol with this machine\'s hash engine')
-    .option('--threads <n>', 'hashing threads (this version hashes on one)', '1')
+    .option('--threads <n>', 'hashing threads, each on its own part of the nonce space (1 to 256)', '1')
     .addOption(new Option('--engine <name>', 'hash engine').choices(['native', 'wasm', 'js']))
     .option('--duration <seconds>', 'stop after this many seconds')
-    .action(async (o: { engine?: 'native' | 'wasm' | 'js'; duration?: string }) => {
+    .action(async (o: { threads: string; engine?: 'native' | 'wasm' | 'js'; duration?: string }) => {
+      const threads = Number(o.threads);
+      if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new CliError('--threads takes a whole number from 1 to 256.', 1);
+      const duration = o.duration === undefined ? undefined : Number(o.duration);
+      if (duration !== undefined && !(Number.isFinite(duration) && duration > 0)) throw new CliError('--duration takes a positive number of seconds.', 1);
       const token = savedToken();
       let summary;
       try {
-        summary = await mine({ url: g().url, token, json: g().json, out: process.stdout, ...(o.engine ? { engine: o.engine } : {}), ...(o.duration ? { durationSeconds: Number(o.duration) } : {}) });
+        summary = await mine({ url: g().url, token, json: g().json, out: process.stdout, threads, ...(o.engine ? { engine: o.engine } : {}), ...(duration ? { durationSeconds: duration } : {}) });
       } catch (e) {
         throw new CliError((e as Error).message, 4);
       }

@@ -1,20 +1,22 @@
 /**
  * `idxchain mine`: mines over the work protocol with the project's own hash
- * engines. One live line on a terminal, plain periodic lines otherwise; on
- * Ctrl-C, SIGTERM or the end of --duration it leaves and prints a summary.
- * It reconnects with back-off when the server goes away.
+ * engines on N hashing threads (src/cli/mine-threads.ts); this thread only
+ * speaks to the socket and draws the display. One live line on a terminal,
+ * plain periodic lines otherwise; on Ctrl-C, SIGTERM or the end of --duration
+ * it leaves, stops its threads and prints a summary. It reconnects with
+ * back-off when the server goes away.
  */
-import { createHash } from 'node:crypto';
 import WebSocket from 'ws';
-import { meetsTarget } from '../domain/pow.ts';
-import { createEngine, selectEngine } from '../mining/engines/index.ts';
-import { prepareHeader } from '../mining/engines/prepare.ts';
-import type { EngineName, PreparedHeader, ScanResult } from '../mining/engines/types.ts';
+import { createEngine, selectEngine, verifyEngine } from '../mining/engines/index.ts';
+import type { EngineName } from '../mining/engines/types.ts';
+import { startMinerThreads, type FoundShare } from './mine-threads.ts';
 
 export interface MineOptions {
   readonly url: string;
   readonly token: string;
   readonly engine?: EngineName;
+  /** Hashing threads (default 1). */
+  readonly threads?: number;
   readonly durationSeconds?: number;
   readonly json: boolean;
   readonly out: NodeJS.WriteStream;
@@ -22,6 +24,7 @@ export interface MineOptions {
 
 export interface MineSummary {
   hashes: number;
+  /** Hashes per second while there was work (start-up and idle time excluded). */
   hash_rate: number;
   shares_accepted: number;
   shares_rejected: number;
@@ -29,23 +32,62 @@ export interface MineSummary {
   fees_earned: string;
 }
 
+/** At most ~50 shares a second: enough to measure the hash rate without flooding the pool (a block is never held back). */
+const SHARE_INTERVAL_MS = 20;
+
+/** The engine asked for, verified against node:crypto here before any thread starts. */
+function checked(name: EngineName): EngineName {
+  try {
+    verifyEngine(createEngine(name));
+  } catch (e) {
+    throw new Error(`the ${name} engine is not available: ${(e as Error).message}`);
+  }
+  return name;
+}
+
 const words = (hex: string) => Uint32Array.from({ length: 8 }, (_, i) => parseInt(hex.slice(i * 8, i * 8 + 8), 16));
 
 export async function mine(o: MineOptions): Promise<MineSummary> {
-  const engine = o.engine ? createEngine(o.engine) : selectEngine().engine;
+  const engine = o.engine ? checked(o.engine) : selectEngine().name;
+  const threads = await startMinerThreads({ threads: o.threads ?? 1, engine, shareIntervalMs: SHARE_INTERVAL_MS * Math.max(1, o.threads ?? 1) });
   const wsUrl = `${o.url.replace(/^http/, 'ws').replace(/\/$/, '')}/api/mining/ws`;
-  const s = { hashes: 0, accepted: 0, rejected: 0, blocks: 0, height: 0 };
-  let job: { id: string; prepared: PreparedHeader; next: number; header: Buffer; target: Uint32Array } | null = null;
-  const isBlock = (j: { header: Buffer; target: Uint32Array }, nonce: number): boolean => {
-    j.header.writeUInt32BE(nonce >>> 0, j.header.length - 4);
-    return meetsTarget(createHash('sha256').update(j.header).digest(), j.target);
-  };
+  const s = { accepted: 0, rejected: 0, blocks: 0, height: 0 };
+  /** The job being hashed: its id, its generation on the threads, whether its block was sent. */
+  let job: { id: string; gen: number; blockSent: boolean } | null = null;
   let ws: WebSocket | null = null;
   let stopping = false;
   let backoff = 500;
   let fatal: string | null = null;
-  const started = performance.now();
-  const out: ScanResult = { found: false, nonce: 0, hashes: 0 };
+  let finish = () => {};
+  // Time with work, for the hash rate: start-up, reconnects and idle rounds do not count.
+  let workMs = 0;
+  let workSince: number | null = null;
+  const setJob = (j: typeof job) => {
+    const now = performance.now();
+    if (j && workSince === null) workSince = now;
+    if (!j && workSince !== null) {
+      workMs += now - workSince;
+      workSince = null;
+    }
+    job = j;
+  };
+  const workingMs = () => workMs + (workSince === null ? 0 : performance.now() - workSince);
+  const die = (why: string) => {
+    fatal = why;
+    finish();
+  };
+  threads.onError((e) => die(e.message));
+
+  let lastShare = -Infinity;
+  threads.onShare((f: FoundShare) => {
+    const j = job;
+    if (!j || f.gen !== j.gen || ws?.readyState !== WebSocket.OPEN) return;
+    const now = performance.now();
+    if (f.block && !j.blockSent) j.blockSent = true;
+    else if (now - lastShare >= SHARE_INTERVAL_MS) lastShare = now;
+    else return;
+    ws.send(JSON.stringify({ type: 'submit', job_id: j.id, nonce: f.nonce }));
+  });
 
   const connect = () => {
     const sock = new WebSocket(wsUrl, { headers: { authorization: `Bearer ${o.token}` } });
@@ -57,92 +99,75 @@ export async function mine(o: MineOptions): Promise<MineSummary> {
       const m = JSON.parse(String(d)) as Record<string, unknown>;
       if (m.type === 'job') {
         const header = Buffer.concat([Buffer.from(String(m.header_hex), 'hex'), Buffer.alloc(4)]);
-        job = {
-          id: String(m.job_id),
-          prepared: prepareHeader(new Uint8Array(header), words(String(m.share_target))),
-          next: Math.floor(Math.random() * 2 ** 31),
-          header,
-          target: words(String(m.target)),
-        };
+        const gen = threads.work({ header: new Uint8Array(header), shareTarget: words(String(m.share_target)), target: words(String(m.target)) });
+        setJob({ id: String(m.job_id), gen, blockSent: false });
         s.height = Number(m.height);
       } else if (m.type === 'idle') {
-        job = null;
+        setJob(null);
+        threads.idle();
       } else if (m.type === 'accepted') {
         s.accepted++;
         if (m.block) s.blocks++;
       } else if (m.type === 'rejected') {
         s.rejected++;
-        if (m.code === 'UNAUTHORIZED') fatal = String(m.error);
+        if (m.code === 'UNAUTHORIZED') die(String(m.error));
       } else if (m.type === 'error') {
-        fatal = String(m.error);
+        die(String(m.error));
       }
     });
     sock.on('error', () => {});
     sock.on('close', () => {
-      job = null;
+      setJob(null);
+      threads.idle();
       if (stopping || fatal) return;
       setTimeout(connect, backoff).unref();
       backoff = Math.min(10_000, backoff * 2);
     });
   };
-  connect();
 
-  let lastLine = 0;
-  let lastShare = 0;
+  const started = performance.now();
+  let last = { at: started, hashes: 0 };
   const line = () => {
-    const secs = (performance.now() - started) / 1000;
-    const rate = s.hashes / Math.max(0.001, secs);
+    const now = performance.now();
+    const h = threads.hashes();
+    const rate = (h - last.hashes) / Math.max(0.001, (now - last.at) / 1000);
+    last = { at: now, hashes: h };
     const text = `${(rate / 1e6).toFixed(2)} MH/s  height ${s.height || '-'}  shares ${s.accepted}/${s.rejected}  blocks ${s.blocks}${job ? '' : '  (waiting for work)'}`;
-    if (o.json) return;
     if (o.out.isTTY) o.out.write(`\r\x1b[2K${text}`);
     else o.out.write(`${text}\n`);
   };
 
   await new Promise<void>((resolve) => {
+    const timers: NodeJS.Timeout[] = [];
     const end = () => {
       stopping = true;
+      process.off('SIGINT', end);
+      process.off('SIGTERM', end);
+      timers.forEach(clearTimeout);
       resolve();
     };
+    finish = end;
+    if (fatal) return end();
     process.once('SIGINT', end);
     process.once('SIGTERM', end);
-    if (o.durationSeconds) setTimeout(end, o.durationSeconds * 1000).unref();
-    const tick = () => {
-      if (stopping || fatal) return resolve();
-      const until = performance.now() + 20;
-      while (job && performance.now() < until) {
-        const j = job;
-        engine.scan(j.prepared, j.next >>> 0, 1 << 16, out);
-        s.hashes += out.hashes;
-        j.next += out.hashes;
-        if (out.found) {
-          // At most ~50 shares a second: enough to measure the hash rate without flooding the pool.
-          const now = performance.now();
-          if (now - lastShare >= 20 || isBlock(j, out.nonce)) {
-            lastShare = now;
-            ws?.send(JSON.stringify({ type: 'submit', job_id: j.id, nonce: out.nonce }));
-          }
-        }
-      }
-      const now = performance.now();
-      if (now - lastLine > (o.out.isTTY ? 500 : 5000)) {
-        lastLine = now;
-        line();
-      }
-      setTimeout(tick, job ? 0 : 50);
-    };
-    tick();
+    if (o.durationSeconds) timers.push(setTimeout(end, o.durationSeconds * 1000));
+    if (!o.json) timers.push(setInterval(line, o.out.isTTY ? 500 : 5000));
+    connect();
   });
+  const hashes = threads.hashes();
+  const seconds = workingMs() / 1000;
+  setJob(null);
+  await threads.close();
   const socket = ws as WebSocket | null;
   socket?.close();
   if (!o.json && o.out.isTTY) o.out.write('\n');
   if (fatal) throw new Error(fatal);
   let fees = '0.00';
   try {
-    const r = await fetch(new URL('/api/mining/stats', o.url), { headers: { authorization: `Bearer ${o.token}` } });
+    const r = await fetch(new URL('/api/mining/stats', o.url), { headers: { authorization: `Bearer ${o.token}` }, signal: AbortSignal.timeout(5000) });
     if (r.ok) fees = ((await r.json()) as { stats: { total_fees_earned: string } }).stats.total_fees_earned;
   } catch {
     /* the server is away: fees unknown */
   }
-  const secs = (performance.now() - started) / 1000;
-  return { hashes: s.hashes, hash_rate: Math.round(s.hashes / Math.max(0.001, secs)), shares_accepted: s.accepted, shares_rejected: s.rejected, blocks_won: s.blocks, fees_earned: fees };
+  return { hashes, hash_rate: seconds > 0 ? Math.round(hashes / seconds) : 0, shares_accepted: s.accepted, shares_rejected: s.rejected, blocks_won: s.blocks, fees_earned: fees };
 }

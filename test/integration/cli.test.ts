@@ -63,37 +63,50 @@ describe('idxchain command line', () => {
     }
   });
 
-  test('idxchain mine: two remote miners and an in-server miner race while payments flow', async () => {
+  test('idxchain mine: two remote miners (one on two threads) and an in-server miner race, one block per height, while payments flow', async () => {
     const { registerUser, payVia, assertConserved } = await import('../helpers/ledger.ts');
-    const m1 = await registerUser(L, '1.00');
-    const m2 = await registerUser(L, '1.00');
-    const local = await registerUser(L, '1.00');
-    const payer = await registerUser(L, '10000.00');
-    await L.app.inject({ method: 'POST', url: '/api/mining/start', headers: local.auth });
-    const miners = [m1, m2].map((m) => cli(['--url', url, 'mine', '--duration', '6', '--json', '--engine', 'js'], { IDXCHAIN_TOKEN: m.token }));
-    await new Promise((r) => setTimeout(r, 1500));
-    const ids: string[] = [];
-    for (let i = 0; i < 8; i++) ids.push((await payVia(L, payer, local.userIdx, '10.00')).json().transaction.tx_id);
-    const results = await Promise.all(miners);
-    for (const r of results) {
-      assert.equal(r.code, 0, r.stderr);
-      const s = JSON.parse(r.stdout);
-      assert.deepEqual(Object.keys(s).sort(), ['blocks_won', 'fees_earned', 'hash_rate', 'hashes', 'shares_accepted', 'shares_rejected']);
-      assert.ok(s.hashes > 0 && s.hash_rate > 0);
-    }
     const { waitFor } = await import('../helpers/wait.ts');
-    await waitFor('every payment confirmed', async () => {
-      for (const id of ids) {
-        const t = await L.app.inject({ method: 'GET', url: `/api/transactions/${id}`, headers: payer.auth });
-        if (t.json().transaction.status !== 'confirmed') return false;
+    // Blocks of ~2^24 hashes and one payment per block: rounds last long enough for shares, and there are many races.
+    const R = await startLedger('pglite', { env: { DIFFICULTY: '6', BATCH_SIZE: '1' } });
+    try {
+      await R.app.listen({ port: 0, host: '127.0.0.1' });
+      const rurl = `http://127.0.0.1:${(R.app.server.address() as { port: number }).port}`;
+      const m1 = await registerUser(R, '1.00');
+      const m2 = await registerUser(R, '1.00');
+      const local = await registerUser(R, '1.00');
+      const payer = await registerUser(R, '10000.00');
+      await R.app.inject({ method: 'POST', url: '/api/mining/start', headers: local.auth });
+      const miners = [
+        cli(['--url', rurl, 'mine', '--duration', '6', '--json', '--threads', '2'], { IDXCHAIN_TOKEN: m1.token }),
+        cli(['--url', rurl, 'mine', '--duration', '6', '--json', '--engine', 'js'], { IDXCHAIN_TOKEN: m2.token }),
+      ];
+      await waitFor('both remote miners in the pool', async () => R.pool.isMining(m1.userIdx) && R.pool.isMining(m2.userIdx));
+      const ids: string[] = [];
+      for (let i = 0; i < 12; i++) ids.push((await payVia(R, payer, local.userIdx, '10.00')).json().transaction.tx_id);
+      const results = await Promise.all(miners);
+      for (const r of results) {
+        assert.equal(r.code, 0, r.stderr);
+        const s = JSON.parse(r.stdout);
+        assert.deepEqual(Object.keys(s).sort(), ['blocks_won', 'fees_earned', 'hash_rate', 'hashes', 'shares_accepted', 'shares_rejected']);
+        assert.ok(s.hashes > 0 && s.hash_rate > 0, r.stdout);
       }
-      return true;
-    }, 30_000);
-    const blocks = (await L.app.inject({ method: 'GET', url: '/api/blocks?limit=100' })).json().blocks as Array<{ height: number }>;
-    assert.equal(new Set(blocks.map((b) => b.height)).size, blocks.length, 'one block per height');
-    await assertConserved(L.store.db);
-    assert.equal((await L.app.inject({ method: 'GET', url: '/api/chain/verify' })).json().valid, true);
-    await L.app.inject({ method: 'POST', url: '/api/mining/stop', headers: local.auth });
+      assert.ok(JSON.parse(results[0]!.stdout).shares_accepted > 0, `the two-thread miner has accepted shares: ${results[0]!.stdout}`);
+      await waitFor('every payment confirmed', async () => {
+        for (const id of ids) {
+          const t = await R.app.inject({ method: 'GET', url: `/api/transactions/${id}`, headers: payer.auth });
+          if (t.json().transaction.status !== 'confirmed') return false;
+        }
+        return true;
+      }, 60_000);
+      const blocks = (await R.app.inject({ method: 'GET', url: '/api/blocks?limit=100' })).json().blocks as Array<{ height: number }>;
+      assert.ok(blocks.length >= 12);
+      assert.equal(new Set(blocks.map((b) => b.height)).size, blocks.length, 'one block per height');
+      await assertConserved(R.store.db);
+      assert.equal((await R.app.inject({ method: 'GET', url: '/api/chain/verify' })).json().valid, true);
+      await R.app.inject({ method: 'POST', url: '/api/mining/stop', headers: local.auth });
+    } finally {
+      await R.stop();
+    }
   });
 
   test('idxchain audit verify and export', async () => {

@@ -74,6 +74,8 @@ describe('work protocol over WebSocket', () => {
     const pay = await payVia(L, b, a.userIdx, '100.00');
     const job = (await c.next('job')) as unknown as Job;
     assert.equal(job.height, 1);
+    assert.deepEqual(Object.keys(job), ['type', 'job_id', 'height', 'header_hex', 'target', 'share_target', 'clean'], 'the job message as documented');
+    assert.match(job.target + job.share_target, /^[0-9a-f]{128}$/);
     assert.equal(Buffer.from(job.header_hex, 'hex').length, 104);
     assert.equal(Buffer.from(job.header_hex, 'hex').subarray(88, 104).toString('hex'), a.userIdx.slice(4), 'its own user_idx in the header');
     // A share that is not a block.

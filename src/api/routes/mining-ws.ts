@@ -15,7 +15,7 @@ import { toHex } from '../../domain/hex.ts';
 import { meetsTarget, targetForDifficulty } from '../../domain/pow.ts';
 import { isIdxError } from '../../domain/errors.ts';
 import type { MiningPool } from '../../mining/pool/coordinator.ts';
-import type { MiningJob } from '../../mining/workers/types.ts';
+import type { MinerCandidate, MiningJob } from '../../mining/workers/types.ts';
 
 export interface WsOptions {
   readonly deps: AppDeps;
@@ -34,7 +34,8 @@ interface JobEntry {
   readonly header: Uint8Array;
   readonly target: Uint32Array;
   readonly shareTarget: Uint32Array;
-  readonly nonces: Set<number>;
+  /** Shares taken on this job (made at the first one: most jobs of idle miners never get any). */
+  nonces: Set<number> | null;
 }
 
 const hex32 = (t: Uint32Array) => Array.from(t, (w) => w.toString(16).padStart(8, '0')).join('');
@@ -56,13 +57,30 @@ export const miningWsRoutes: FastifyPluginAsync<WsOptions> = async (app, opts) =
   await app.register(websocket, { options: { maxPayload: 4096 } });
 
   const jobKey = (jobId: number, userIdx: string) => `${jobId}-${userIdx.slice(4, 14)}`;
+  // Per round, once: the candidates by miner and the parts of the `job` message all miners share,
+  // so a broadcast to N sockets is O(N) and formats only each miner's job id and header.
+  let round: { job: MiningJob; map: Map<string, MinerCandidate>; mid: string; tail: string } | null = null;
+  const roundOf = (job: MiningJob) => {
+    if (round?.job !== job) {
+      round = {
+        job,
+        map: new Map(job.candidates.map((c) => [c.minerIdx, c])),
+        mid: `,"height":${Number(job.height)},"header_hex":"`,
+        tail: `","target":"${hex32(job.target)}","share_target":"${hex32(shareTarget)}","clean":true}`,
+      };
+    }
+    return round;
+  };
   const sendJob = (userIdx: string, job: MiningJob) => {
     const ws = sockets.get(userIdx);
-    const c = job.candidates.find((x) => x.minerIdx === userIdx);
-    if (!ws || !c) return;
+    if (!ws) return;
+    const r = roundOf(job);
+    const c = r.map.get(userIdx);
+    if (!c) return;
     const id = jobKey(job.jobId, userIdx);
-    jobs.set(id, { owner: userIdx, jobId: job.jobId, header: c.header, target: job.target, shareTarget, nonces: new Set() });
-    ws.send(JSON.stringify({ type: 'job', job_id: id, height: Number(job.height), header_hex: toHex(c.header.subarray(0, c.header.length - 4)), target: hex32(job.target), share_target: hex32(shareTarget), clean: true }));
+    jobs.set(id, { owner: userIdx, jobId: job.jobId, header: c.header, target: job.target, shareTarget, nonces: null });
+    // The same JSON as JSON.stringify({type, job_id, height, header_hex, target, share_target, clean}): every value is hex or a number.
+    ws.send(`{"type":"job","job_id":"${id}"${r.mid}${toHex(c.header.subarray(0, c.header.length - 4))}${r.tail}`);
   };
   pool.onRound((job) => {
     if (job === null) {
@@ -114,7 +132,7 @@ export const miningWsRoutes: FastifyPluginAsync<WsOptions> = async (app, opts) =
       }
       reply({ type: 'authorized', user_idx: userIdx, share_difficulty: shareDifficulty });
       const job = pool.currentJob();
-      if (job && job.candidates.some((c) => c.minerIdx === userIdx)) sendJob(userIdx, job);
+      if (job) sendJob(userIdx, job); // nothing when this miner does not race in it yet
     };
 
     const bad = (code: Code, error: string, extra: object = {}) => {
@@ -138,10 +156,11 @@ export const miningWsRoutes: FastifyPluginAsync<WsOptions> = async (app, opts) =
       if (j.owner !== userIdx) return bad('NOT_YOUR_JOB', 'This job belongs to another miner.', { job_id: m.job_id });
       // Stale shares are normal in a race (a seal overtook them): refused, but not held against the miner.
       if (pool.currentJob()?.jobId !== j.jobId) return reject('STALE_JOB', 'That height is sealed or the job was replaced.', { job_id: m.job_id, nonce });
-      if (j.nonces.has(nonce)) return bad('DUPLICATE_SHARE', 'This share was already submitted.', { job_id: m.job_id, nonce });
+      if (j.nonces?.has(nonce)) return bad('DUPLICATE_SHARE', 'This share was already submitted.', { job_id: m.job_id, nonce });
       const header = withNonce(j.header, nonce);
       const hash = createHash('sha256').update(header).digest();
       if (!meetsTarget(hash, j.shareTarget)) return bad('LOW_DIFFICULTY', 'The hash does not meet the share target.', { job_id: m.job_id, nonce });
+      j.nonces ??= new Set();
       if (j.nonces.size < 100_000) j.nonces.add(nonce);
       pool.creditHashes(j.owner, hashesPerShare);
       let block = false;
