@@ -99,7 +99,29 @@ function safeSettings(c: Config, store: string, engine: string) {
 
 export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
   const { config } = opts;
-  const store = await openStore(opts.store ?? storeOptionsFor(config));
+  const log: Logger =
+    opts.logger === false
+      ? pino({ level: 'silent' })
+      : pino(
+          {
+            level: config.logLevel,
+            redact: ['req.headers.authorization', 'req.headers.cookie', '*.rbi_number', '*.token', '*.jwtSecret'],
+            ...(typeof opts.logger === 'object' ? opts.logger : {}),
+          },
+          (opts.logStream ?? process.stdout) as never,
+        );
+  const engine = selectEngine(config.hashEngine ?? undefined);
+  for (const note of engine.notes) log.info({ note }, 'hash engine');
+  // The hash threads start (each loads its engine) while the store opens: start-up time.
+  const hasherStarting = createHasher({ threads: config.miningThreads, engine: engine.name });
+  hasherStarting.catch(() => {}); // handled where it is awaited; not an unhandled rejection meanwhile
+  let store: Store;
+  try {
+    store = await openStore(opts.store ?? storeOptionsFor(config));
+  } catch (e) {
+    await hasherStarting.then((h) => h.close()).catch(() => {});
+    throw e;
+  }
   try {
     const secret = config.jwtSecret ?? loadOrCreateSecret(config.dataDir, 'jwt-secret');
     const auditorKey = config.auditorKey ?? loadOrCreateSecret(config.dataDir, 'auditor-key');
@@ -118,20 +140,7 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
       random: (n) => randomBytes(n),
       ...(opts.bankValidators ? { bankValidators: opts.bankValidators } : {}),
     };
-    const log: Logger =
-      opts.logger === false
-        ? pino({ level: 'silent' })
-        : pino(
-            {
-              level: config.logLevel,
-              redact: ['req.headers.authorization', 'req.headers.cookie', '*.rbi_number', '*.token', '*.jwtSecret'],
-              ...(typeof opts.logger === 'object' ? opts.logger : {}),
-            },
-            (opts.logStream ?? process.stdout) as never,
-          );
-    const engine = selectEngine(config.hashEngine ?? undefined);
-    for (const note of engine.notes) log.info({ note }, 'hash engine');
-    const hasher = await createHasher({ threads: config.miningThreads, engine: engine.name });
+    const hasher = await hasherStarting;
     log.info({ engine: hasher.engine, threads: hasher.threads }, 'hash engine selected');
     const pool = new MiningPool(
       deps,
@@ -210,6 +219,7 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
       },
     };
   } catch (e) {
+    await hasherStarting.then((h) => h.close()).catch(() => {});
     await store.close().catch(() => {});
     throw e;
   }
