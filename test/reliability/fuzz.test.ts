@@ -2,8 +2,14 @@
  * Bad input, property-based (fast-check): every endpoint's body, query, path
  * and headers. Always a 4xx JSON error with a code, never a 5xx, never a
  * change of state. FUZZ_RUNS sets the size (CI: bounded).
+ *
+ * The properties go over real HTTP (a keep-alive socket to the listening
+ * server), not app.inject: light-my-request keeps ~10 KB per injected request
+ * for the life of the process, which a million requests turn into an
+ * out-of-memory crash of the test runner (the server itself keeps nothing).
  */
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { sql } from 'kysely';
@@ -23,13 +29,46 @@ const junk = fc.oneof(
   fc.constant(Array.from({ length: 200 }).reduce<unknown>((acc) => ({ a: acc }), 1)), // deeply nested
 );
 
+interface Sent {
+  readonly statusCode: number;
+  readonly body: string;
+}
+
+/** One request over a keep-alive socket; a plain object payload is sent as JSON. */
+function sender(port: number) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const send = (o: { method: string; url: string; headers?: Record<string, string>; payload?: string | object }) =>
+    new Promise<Sent>((resolve, reject) => {
+      const headers: Record<string, string> = { ...(o.headers ?? {}) };
+      let data: string | undefined;
+      if (typeof o.payload === 'string') data = o.payload;
+      else if (o.payload !== undefined) {
+        data = JSON.stringify(o.payload);
+        headers['content-type'] ??= 'application/json';
+      }
+      if (data !== undefined) headers['content-length'] = String(Buffer.byteLength(data));
+      const req = http.request({ host: '127.0.0.1', port, method: o.method, path: o.url, headers, agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ statusCode: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(data);
+    });
+  return { send, close: () => agent.destroy() };
+}
+
 describe('fuzzed input never breaks the ledger', () => {
   let L: TestLedger;
+  let net: ReturnType<typeof sender>;
   let u: TestUser;
   let v: TestUser;
   let counts: () => Promise<string>;
   before(async () => {
     L = await startLedger('pglite', { env: { RATE_LIMIT_MINING_START: '1000000 per day', RATE_LIMIT_LEADERBOARD: '1000000 per day' } });
+    await L.app.listen({ port: 0, host: '127.0.0.1' });
+    net = sender((L.app.server.address() as { port: number }).port);
     u = await registerUser(L, '100.00');
     v = await registerUser(L, '1.00');
     counts = async () => {
@@ -40,6 +79,7 @@ describe('fuzzed input never breaks the ledger', () => {
     };
   });
   after(async () => {
+    net.close();
     await L.stop();
   });
 
@@ -58,7 +98,7 @@ describe('fuzzed input never breaks the ledger', () => {
         fc.constantFrom('/api/auth/register', '/api/auth/login', '/api/transactions'),
         fc.record({ pan_card: junk, rbi_number: junk, full_name: junk, initial_balance: junk, bank_name: junk, receiver_idx: junk, amount: junk, balance: junk, user_idx: junk }, { requiredKeys: [] }),
         async (url, body) => {
-          const r = await L.app.inject({ method: 'POST', url, headers: url === '/api/transactions' ? u.auth : {}, payload: body as object });
+          const r = await net.send({ method: 'POST', url, headers: url === '/api/transactions' ? u.auth : {}, payload: body as object });
           if (r.statusCode < 300) return; // a valid request may pass by chance (e.g. a login); state is checked below
           check(r, body);
         },
@@ -77,9 +117,9 @@ describe('fuzzed input never breaks the ledger', () => {
         fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data', 'application/json; charset=utf-16', ''),
         fc.constantFrom('/api/auth/register', '/api/auth/login', '/api/transactions', '/api/mining/start'),
         async (payload, type, url) => {
-          const r = await L.app.inject({ method: 'POST', url, headers: { ...u.auth, ...(type ? { 'content-type': type } : {}) }, payload });
+          const r = await net.send({ method: 'POST', url, headers: { ...u.auth, ...(type ? { 'content-type': type } : {}) }, payload });
           if (url === '/api/mining/start' && r.statusCode < 300) {
-            await L.app.inject({ method: 'POST', url: '/api/mining/stop', headers: u.auth });
+            await net.send({ method: 'POST', url: '/api/mining/stop', headers: u.auth });
             return;
           }
           check(r, { payload, type, url });
@@ -109,7 +149,7 @@ describe('fuzzed input never breaks the ledger', () => {
           }[where];
           const headers: Record<string, string> = {};
           if (authz !== undefined) headers.authorization = authz.replace(/[^\x20-\x7e]/g, '');
-          const r = await L.app.inject({ method: 'GET', url, headers });
+          const r = await net.send({ method: 'GET', url, headers });
           assert.ok(r.statusCode < 500, `${r.statusCode} for ${url}: ${r.body.slice(0, 200)}`);
           if (r.statusCode >= 400) check(r, url);
         },
