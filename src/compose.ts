@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './infra/config.ts';
+import { PaymentReadCache } from './app/payment-cache.ts';
 import { openStore, type Store, type StoreOptions } from './infra/db/database.ts';
 import { createScryptHasher } from './infra/security/passwords.ts';
 import { createTokenService } from './infra/security/tokens.ts';
@@ -126,6 +127,8 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
     const secret = config.jwtSecret ?? loadOrCreateSecret(config.dataDir, 'jwt-secret');
     const auditorKey = config.auditorKey ?? loadOrCreateSecret(config.dataDir, 'auditor-key');
     const events = new EventHub();
+    const paymentCache = new PaymentReadCache();
+    events.onSealed(() => paymentCache.sealed());
     const deps: AppDeps = {
       db: store.db,
       rules: {
@@ -139,6 +142,7 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
       now: opts.now ?? Date.now,
       random: (n) => randomBytes(n),
       ...(opts.bankValidators ? { bankValidators: opts.bankValidators } : {}),
+      paymentCache,
     };
     const hasher = await hasherStarting;
     log.info({ engine: hasher.engine, threads: hasher.threads }, 'hash engine selected');

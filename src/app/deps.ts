@@ -4,6 +4,7 @@ import type { PasswordHasher } from '../infra/security/passwords.ts';
 import type { TokenService } from '../infra/security/tokens.ts';
 import type { BankValidator } from '../domain/validation.ts';
 import type { BankCode } from '../domain/banks.ts';
+import type { PaymentReadCache } from './payment-cache.ts';
 
 export interface LedgerRules {
   readonly difficulty: number;
@@ -27,6 +28,8 @@ export interface AppDeps {
   readonly random: (n: number) => Uint8Array;
   /** Per-bank validator overrides (tests model a dissenting bank). */
   readonly bankValidators?: Partial<Record<BankCode, BankValidator>>;
+  /** Single-payment reads through a cache (the server wires one; use cases work without). */
+  readonly paymentCache?: PaymentReadCache;
 }
 
 export const noEvents: LedgerEvents = {

@@ -122,7 +122,13 @@ async function payChecked(deps: AppDeps, input: PayInput): Promise<PayResult> {
 export async function getPayment(deps: AppDeps, viewerIdx: string, txId: unknown): Promise<PaymentRow> {
   const notFound = () => new IdxError('NOT_FOUND', 'No such transaction.');
   if (typeof txId !== 'string' || !/^TX_[0-9a-f]{32}$/.test(txId)) throw notFound();
-  const p = await findPayment(deps.db, txId);
+  const cache = deps.paymentCache;
+  let p = cache?.get(txId) ?? null;
+  if (!p) {
+    const version = cache?.version ?? 0;
+    p = await findPayment(deps.db, txId);
+    if (p && cache) cache.put(p, version);
+  }
   if (!p || (p.senderIdx !== viewerIdx && p.receiverIdx !== viewerIdx)) throw notFound();
   return p;
 }

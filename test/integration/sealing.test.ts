@@ -67,6 +67,18 @@ for (const kind of await storeKinds()) {
       assert.equal(after.total_blocks_mined, 1);
     });
 
+    test('GET /api/transactions/:id is not served stale after a seal (pending reads are cached until a seal)', async () => {
+      const payer = await registerUser(L, '100.00');
+      const payee = await registerUser(L, '1.00');
+      const id = (await payVia(L, payer, payee.userIdx, '10.00')).json().transaction.tx_id as string;
+      const status = async () => (await get(`/api/transactions/${id}`, payer.auth)).transaction.status;
+      assert.equal(await status(), 'pending');
+      assert.equal(await status(), 'pending', 'served again (from the cache)');
+      assert.ok((await mineOnce(L, payee.userIdx)).accepted);
+      assert.equal(await status(), 'confirmed');
+      assert.equal((await get(`/api/transactions/${id}`, payee.auth)).transaction.status, 'confirmed');
+    });
+
     test('ten ₹1,000 payments: receivers paid, miner ₹50.00, banks ₹100.00 split, verdicts stored', async () => {
       const payer = await registerUser(L, '20000.00');
       const payee = await registerUser(L, '1.00');
