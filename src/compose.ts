@@ -131,6 +131,7 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
     events.onSealed(() => paymentCache.sealed());
     const deps: AppDeps = {
       db: store.db,
+      sealDb: store.sealDb,
       rules: {
         difficulty: config.difficulty,
         batchSize: config.batchSize,

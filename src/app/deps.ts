@@ -20,6 +20,8 @@ export interface LedgerEvents {
 
 export interface AppDeps {
   readonly db: Db;
+  /** The same database with connections for the sealer that never wait behind ordinary requests (defaults to `db`). */
+  readonly sealDb?: Db;
   readonly rules: LedgerRules;
   readonly passwords: PasswordHasher;
   readonly tokens: TokenService;

@@ -95,7 +95,7 @@ async function buildView(tx: Tx, deps: AppDeps, block: CandidateBlock): Promise<
 export async function sealBlock(deps: AppDeps, req: SealRequest): Promise<SealResult> {
   const { block } = req;
   try {
-    const result = await deps.db.transaction().execute(async (tx) => {
+    const result = await (deps.sealDb ?? deps.db).transaction().execute(async (tx) => {
       const view = await buildView(tx, deps, block);
       const consensus = runConsensus(block, view, deps.bankValidators);
       if (!consensus.accepted) {

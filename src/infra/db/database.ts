@@ -19,6 +19,12 @@ export type Executor = Db | Tx;
 
 export interface Store {
   readonly db: Db;
+  /**
+   * The same database for the sealer: its connections never wait behind
+   * ordinary requests (PGlite: the front of the queue; PostgreSQL: a pool of
+   * its own), so a flood of payments cannot starve the blocks that settle them.
+   */
+  readonly sealDb: Db;
   readonly kind: 'pglite' | 'postgres';
   /** Where it lives, with any password removed (for logs). */
   readonly location: string;
@@ -35,12 +41,14 @@ export const INT8_OID = 20;
 
 export async function openStore(opts: StoreOptions): Promise<Store> {
   let db: Db;
+  let sealDb: Db;
   let location: string;
   let inUse: () => number;
   if (opts.kind === 'postgres') {
     // pg is loaded only for PostgreSQL (start-up time on the embedded store).
     const opened = (await import('./postgres-pool.ts')).openPostgres(opts.url, opts.poolSize ?? 10);
     db = opened.db;
+    sealDb = opened.sealDb;
     inUse = opened.inUse;
     location = opened.location;
   } else {
@@ -61,13 +69,16 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     const single = new SingleConnectionPool(pglite);
     inUse = () => (single.busy ? 1 : 0);
     db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: single as never }) });
+    sealDb = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: single.urgent() as never }) });
   }
   return {
     db,
+    sealDb,
     kind: opts.kind,
     location,
     inUse,
     close: async () => {
+      await sealDb.destroy();
       await db.destroy();
     },
   };

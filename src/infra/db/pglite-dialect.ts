@@ -1,7 +1,9 @@
 /**
  * Kysely over the embedded PGlite store. PGlite has one connection, so the
  * "pool" hands it to one holder at a time (a FIFO mutex): a transaction owns
- * the connection from BEGIN to COMMIT and nothing interleaves with it.
+ * the connection from BEGIN to COMMIT and nothing interleaves with it. The
+ * `urgent()` view jumps the queue: the sealer uses it, so a flood of payments
+ * cannot starve the blocks that settle them.
  */
 import type { PGlite } from '@electric-sql/pglite';
 
@@ -13,13 +15,19 @@ interface PoolClient {
 export class SingleConnectionPool {
   busy = false;
   private readonly waiters: Array<() => void> = [];
+  private readonly urgentWaiters: Array<() => void> = [];
   private closed = false;
 
   constructor(private readonly pg: PGlite) {}
 
-  async connect(): Promise<PoolClient> {
+  /** The same connection, handed out before any ordinary waiter; ending it ends nothing. */
+  urgent(): { connect(): Promise<PoolClient>; end(): Promise<void> } {
+    return { connect: () => this.connect(true), end: async () => {} };
+  }
+
+  async connect(urgent = false): Promise<PoolClient> {
     if (this.closed) throw new Error('the embedded database is closed');
-    if (this.busy) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    if (this.busy) await new Promise<void>((resolve) => (urgent ? this.urgentWaiters : this.waiters).push(resolve));
     else this.busy = true;
     let released = false;
     return {
@@ -33,7 +41,7 @@ export class SingleConnectionPool {
       release: () => {
         if (released) return;
         released = true;
-        const next = this.waiters.shift();
+        const next = this.urgentWaiters.shift() ?? this.waiters.shift();
         if (next) next();
         else this.busy = false;
       },

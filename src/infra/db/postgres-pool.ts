@@ -55,10 +55,22 @@ function redact(url: string): string {
   }
 }
 
-export function openPostgres(url: string, poolSize: number): { db: Db; inUse: () => number; location: string } {
+export function openPostgres(url: string, poolSize: number): { db: Db; sealDb: Db; inUse: () => number; location: string } {
+  const pool = newPool(url, poolSize);
+  // The sealer's own connections: a seal never waits for a slot behind ordinary requests.
+  const sealPool = newPool(url, 2);
+  return {
+    db: new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) }),
+    sealDb: new Kysely<Schema>({ dialect: new PostgresDialect({ pool: sealPool }) }),
+    inUse: () => pool.totalCount - pool.idleCount + sealPool.totalCount - sealPool.idleCount,
+    location: redact(url),
+  };
+}
+
+function newPool(url: string, max: number): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
-    max: poolSize,
+    max,
     Client: GuardedClient,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     query_timeout: QUERY_TIMEOUT_MS,
@@ -72,9 +84,5 @@ export function openPostgres(url: string, poolSize: number): { db: Db; inUse: ()
   });
   // An idle client losing its server must not crash the process (it is dropped from the pool).
   pool.on('error', () => {});
-  return {
-    db: new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) }),
-    inUse: () => pool.totalCount - pool.idleCount,
-    location: redact(url),
-  };
+  return pool;
 }
