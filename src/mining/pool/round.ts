@@ -50,19 +50,23 @@ export function buildJob(
 export class RoundTimes {
   private readonly times: Float64Array;
   private n = 0;
+  /** Computed once per new sample: pool-status asks far more often than rounds start. */
+  private memo: { p50: number; p99: number } | null = null;
   constructor(size: number) {
     this.times = new Float64Array(size);
   }
 
   add(ms: number): void {
     this.times[this.n++ % this.times.length] = ms;
+    this.memo = null;
   }
 
   percentiles(): { p50: number; p99: number } {
+    if (this.memo) return this.memo;
     const n = Math.min(this.n, this.times.length);
-    if (n === 0) return { p50: 0, p99: 0 };
+    if (n === 0) return (this.memo = Object.freeze({ p50: 0, p99: 0 }));
     const xs = Array.from(this.times.subarray(0, n)).sort((a, b) => a - b);
     const at = (p: number) => Math.round(xs[Math.min(n - 1, Math.ceil(p * n) - 1)]! * 1000) / 1000;
-    return { p50: at(0.5), p99: at(0.99) };
+    return (this.memo = Object.freeze({ p50: at(0.5), p99: at(0.99) }));
   }
 }

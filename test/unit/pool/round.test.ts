@@ -50,5 +50,8 @@ describe('RoundTimes', () => {
     assert.deepEqual(t.percentiles(), { p50: 0, p99: 0 });
     for (const ms of [100, 1, 2, 3, 4]) t.add(ms); // the 100 falls out of the ring
     assert.deepEqual(t.percentiles(), { p50: 2, p99: 4 });
+    assert.equal(t.percentiles(), t.percentiles(), 'kept until the next sample');
+    t.add(9);
+    assert.deepEqual(t.percentiles(), { p50: 3, p99: 9 });
   });
 });
