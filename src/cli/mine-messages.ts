@@ -24,6 +24,5 @@ export function isFromMineWorker(m: unknown): m is FromMineWorker {
   return t === 'ready' || t === 'fatal' || t === 'share';
 }
 
-/** Shared control words: [GEN] the current job generation, [CLOSING] 1 when closing. */
-export const GEN = 0;
-export const CLOSING = 1;
+/** The control words are the pool's own (src/mining/workers/messages.ts). */
+export { CLOSING, GEN, signalClosing } from '../mining/workers/messages.ts';

@@ -7,7 +7,7 @@
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { EngineName } from '../mining/engines/types.ts';
-import { CLOSING, GEN, isFromMineWorker, type ToMineWorker } from './mine-messages.ts';
+import { GEN, isFromMineWorker, signalClosing, type ToMineWorker } from './mine-messages.ts';
 
 export interface FoundShare {
   /** The generation of the job it belongs to (see `work`). */
@@ -86,9 +86,7 @@ export async function startMinerThreads(opts: { threads: number; engine: EngineN
   const close = async () => {
     if (closed) return;
     closed = true;
-    Atomics.store(ctrl, CLOSING, 1);
-    Atomics.add(ctrl, GEN, 1);
-    Atomics.notify(ctrl, GEN);
+    signalClosing(ctrl);
     await Promise.all(workers.map((w) => w.worker.terminate()));
     for (const w of workers) w.port.close();
   };

@@ -18,3 +18,10 @@ export function isFromWorker(m: unknown): m is FromWorker {
 /** Shared control words: [0] the current job generation, [1] 1 when closing. */
 export const GEN = 0;
 export const CLOSING = 1;
+
+/** Tells every thread on `ctrl` to leave: closing set, and a new generation so a scan in progress stops at once. */
+export function signalClosing(ctrl: Int32Array): void {
+  Atomics.store(ctrl, CLOSING, 1);
+  Atomics.add(ctrl, GEN, 1);
+  Atomics.notify(ctrl, GEN);
+}

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { withNonce } from '../../domain/header.ts';
 import { meetsTarget } from '../../domain/pow.ts';
 import type { EngineName } from '../engines/types.ts';
-import { CLOSING, GEN, isFromWorker, type FromWorker, type ToWorker } from './messages.ts';
+import { CLOSING, GEN, isFromWorker, signalClosing, type FromWorker, type ToWorker } from './messages.ts';
 import type { Hasher, HashProgress, MiningJob, Solution } from './types.ts';
 import { Emitter } from './emitter.ts';
 
@@ -136,9 +136,7 @@ export async function createThreadHasher(opts: { threads: number; engine: Engine
       if (closed) return;
       closed = true;
       job = null;
-      Atomics.store(ctrl, CLOSING, 1);
-      Atomics.add(ctrl, GEN, 1);
-      Atomics.notify(ctrl, GEN);
+      signalClosing(ctrl);
       await Promise.all(threads.map((t) => t.worker.terminate()));
       for (const t of threads) t.port.close();
     },
