@@ -110,6 +110,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     } else if (internal) req.log.error({ err }, 'request failed');
     else req.log.info({ code: body.code }, 'request refused');
     if (status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', '60');
+    if (status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '1');
     return reply.code(status).send(body);
   });
 

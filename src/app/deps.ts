@@ -5,6 +5,7 @@ import type { TokenService } from '../infra/security/tokens.ts';
 import type { BankValidator } from '../domain/validation.ts';
 import type { BankCode } from '../domain/banks.ts';
 import type { PaymentReadCache } from './payment-cache.ts';
+import type { HoldSink } from './hold-batcher.ts';
 
 export interface LedgerRules {
   readonly difficulty: number;
@@ -32,6 +33,8 @@ export interface AppDeps {
   readonly bankValidators?: Partial<Record<BankCode, BankValidator>>;
   /** Single-payment reads through a cache (the server wires one; use cases work without). */
   readonly paymentCache?: PaymentReadCache;
+  /** Where payment holds go: the server's group-commit batcher (use cases default to one call per hold). */
+  readonly holds?: HoldSink;
 }
 
 export const noEvents: LedgerEvents = {

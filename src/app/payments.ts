@@ -8,7 +8,8 @@ import { IdxError } from '../domain/errors.ts';
 import { parseAmount } from '../domain/money.ts';
 import { computeFees } from '../domain/fees.ts';
 import { newTxId, parseUserIdx } from '../domain/ids.ts';
-import { findByIdempotencyKey, findPayment, holdAndRecord, type PaymentRow } from '../infra/db/repos/payments.ts';
+import { findByIdempotencyKey, findPayment, type PaymentRow } from '../infra/db/repos/payments.ts';
+import { directHolds } from './hold-batcher.ts';
 import { appendAudit } from '../infra/db/repos/audit.ts';
 import { formatPaise } from '../domain/money.ts';
 import type { AppDeps } from './deps.ts';
@@ -27,9 +28,6 @@ export interface PayResult {
 }
 
 const KEY_RE = /^[\x21-\x7e]{1,128}$/;
-
-/** Internal signal: a concurrent request with the same key won the insert. */
-class KeyTaken extends Error {}
 
 function requestHash(receiverIdx: string, amount: bigint): string {
   return createHash('sha256').update(`${receiverIdx}|${amount}`).digest('hex');
@@ -91,19 +89,10 @@ async function payChecked(deps: AppDeps, input: PayInput): Promise<PayResult> {
     action: 'payment.accepted',
     payload: { tx_id: row.txId, amount: formatPaise(amount), fee_total: formatPaise(fees.feeTotal), idempotency_key: key },
   };
-  // One statement does it all; with a key it runs in a transaction so that a
-  // concurrent request that took the key first rolls this debit back.
-  const outcome =
-    key === null
-      ? await holdAndRecord(deps.db, row, audit)
-      : await deps.db.transaction().execute(async (tx) => {
-          const o = await holdAndRecord(tx, row, audit);
-          if (o.kind === 'key_taken') throw new KeyTaken();
-          return o;
-        }).catch(async (e: unknown) => {
-          if (!(e instanceof KeyTaken)) throw e;
-          return { kind: 'key_taken' as const };
-        });
+  // One statement does it all (idx_pay): a hold whose key another request
+  // took first is given back in the same statement. The server batches holds
+  // (group commit); without a batcher each is its own call.
+  const outcome = await (deps.holds ?? directHolds(deps.db)).hold({ payment: row, audit, at: new Date(deps.now()) });
   if (outcome.kind === 'no_receiver') throw new IdxError('RECEIVER_NOT_FOUND', 'No user has this receiver_idx.');
   if (outcome.kind === 'insufficient') {
     throw new IdxError('INSUFFICIENT_FUNDS', 'Your balance does not cover the amount plus the 1.5% fee.', { required: total.toString() });

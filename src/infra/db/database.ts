@@ -53,7 +53,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     location = opened.location;
   } else {
     // BIGINT as bigint on both stores (postgres-pool.ts gives pg the same parser).
-    const { PGlite } = await import('@electric-sql/pglite');
+    const { PGlite, protocol, parse } = await import('@electric-sql/pglite');
     const parsers = { [INT8_OID]: (v: string) => BigInt(v) };
     let pglite: PGlite;
     if (opts.dataDir === null) {
@@ -66,7 +66,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       location = dir;
     }
     await pglite.waitReady;
-    const single = new SingleConnectionPool(pglite);
+    const single = new SingleConnectionPool(pglite, { serialize: protocol.serialize, parseResults: parse.parseResults });
     inUse = () => (single.busy ? 1 : 0);
     db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: single as never }) });
     sealDb = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: single.urgent() as never }) });

@@ -6,6 +6,7 @@
  * cannot starve the blocks that settle them.
  */
 import type { PGlite } from '@electric-sql/pglite';
+import { runOnce, type ProtocolApi } from './pglite-protocol.ts';
 
 interface PoolClient {
   query(sql: string, params: unknown[]): Promise<{ command?: string; rowCount?: number; rows: unknown[] }>;
@@ -18,7 +19,10 @@ export class SingleConnectionPool {
   private readonly urgentWaiters: Array<() => void> = [];
   private closed = false;
 
-  constructor(private readonly pg: PGlite) {}
+  constructor(
+    private readonly pg: PGlite,
+    private readonly api: ProtocolApi,
+  ) {}
 
   /** The same connection, handed out before any ordinary waiter; ending it ends nothing. */
   urgent(): { connect(): Promise<PoolClient>; end(): Promise<void> } {
@@ -32,10 +36,7 @@ export class SingleConnectionPool {
     let released = false;
     return {
       query: async (sql, params) => {
-        // Parameterless statements go through the simple protocol (allows a
-        // multi-statement migration); the last statement's result is returned.
-        const r = params.length === 0 ? (await this.pg.exec(sql)).at(-1) : await this.pg.query(sql, params);
-        if (!r) return { rowCount: 0, rows: [] };
+        const r = await runOnce(this.pg, this.api, sql, params);
         return { command: (r as { command?: string }).command, rowCount: r.affectedRows ?? 0, rows: r.rows };
       },
       release: () => {

@@ -3,11 +3,13 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001-ledger.ts';
 import * as m002 from './002-audit.ts';
 import * as m003 from './003-functions.ts';
+import * as m004 from './004-batches.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-ledger': m001,
   '002-audit': m002,
   '003-functions': m003,
+  '004-batches': m004,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -147,11 +147,39 @@ export type HoldOutcome =
  * update), the pending payment is inserted, and its audit record appended.
  */
 export async function holdAndRecord(ex: Executor, p: NewPayment, audit: AuditEntry, at: Date = new Date()): Promise<HoldOutcome> {
-  const r = await sql<{ outcome: string; seq: bigint | null; created_at: Date | null }>`
+  const r = await sql<HoldRow>`
     SELECT * FROM idx_pay(${p.txId}::text, ${p.senderIdx}::text, ${p.receiverIdx}::text, ${p.amount}::bigint, ${p.feeTotal}::bigint,
                           ${p.feeMiner}::bigint, ${p.feeBanks}::bigint, ${p.idempotencyKey}::text, ${p.requestHash}::text,
                           ${at.toISOString()}::text, ${canonicalJson(audit.payload)}::text)`.execute(ex);
-  const row = r.rows[0]!;
+  return toOutcome(p, r.rows[0]!);
+}
+
+export interface HoldRequest {
+  readonly payment: NewPayment;
+  readonly audit: AuditEntry;
+  readonly at: Date;
+}
+
+/**
+ * Many holds in one call and one transaction (idx_pay_many), each decided as
+ * holdAndRecord decides one; the outcomes come back in the order given.
+ */
+export async function holdMany(ex: Executor, reqs: readonly HoldRequest[]): Promise<HoldOutcome[]> {
+  const col = <T>(f: (r: HoldRequest) => T): T[] => reqs.map(f);
+  const r = await sql<HoldRow & { ord: number }>`
+    SELECT * FROM idx_pay_many(${col((r) => r.payment.txId)}::text[], ${col((r) => r.payment.senderIdx)}::text[],
+                               ${col((r) => r.payment.receiverIdx)}::text[], ${col((r) => r.payment.amount)}::bigint[],
+                               ${col((r) => r.payment.feeTotal)}::bigint[], ${col((r) => r.payment.feeMiner)}::bigint[],
+                               ${col((r) => r.payment.feeBanks)}::bigint[], ${col((r) => r.payment.idempotencyKey)}::text[],
+                               ${col((r) => r.payment.requestHash)}::text[], ${col((r) => r.at.toISOString())}::text[],
+                               ${col((r) => canonicalJson(r.audit.payload))}::text[])`.execute(ex);
+  if (r.rows.length !== reqs.length) throw new Error(`idx_pay_many returned ${r.rows.length} outcomes for ${reqs.length} payments`);
+  return r.rows.map((row) => toOutcome(reqs[Number(row.ord) - 1]!.payment, row));
+}
+
+type HoldRow = { outcome: string; seq: bigint | null; created_at: Date | null };
+
+function toOutcome(p: NewPayment, row: HoldRow): HoldOutcome {
   switch (row.outcome) {
     case 'no_receiver':
       return { kind: 'no_receiver' };

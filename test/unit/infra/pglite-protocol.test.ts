@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { PGlite, parse, protocol } from '@electric-sql/pglite';
+import { runOnce, toText, type ProtocolApi } from '../../../src/infra/db/pglite-protocol.ts';
+import { INT8_OID } from '../../../src/infra/db/database.ts';
+
+describe('toText: parameters as node-postgres sends them', () => {
+  test('scalars, dates, bytes, null', () => {
+    assert.equal(toText(null), null);
+    assert.equal(toText(undefined), null);
+    assert.equal(toText(12345678901234567890n), '12345678901234567890');
+    assert.equal(toText(1.5), '1.5');
+    assert.equal(toText(false), 'false');
+    assert.equal(toText(new Date('2026-11-25T10:00:00.123Z')), '2026-11-25T10:00:00.123Z');
+    assert.equal(toText(new Uint8Array([0, 255, 16])), '\\x00ff10');
+    assert.equal(toText({ a: 1 }), '{"a":1}');
+  });
+  test('arrays: quoted elements, escapes, NULL, nesting', () => {
+    assert.equal(toText(['a', 'b"c', 'd\\e', null]), '{"a","b\\"c","d\\\\e",NULL}');
+    assert.equal(toText([1n, 2n]), '{"1","2"}');
+    assert.equal(toText([[1], [2]]), '{{"1"},{"2"}}');
+    assert.equal(toText([]), '{}');
+  });
+});
+
+describe('runOnce against the embedded database', () => {
+  let pg: PGlite;
+  const api: ProtocolApi = { serialize: protocol.serialize, parseResults: parse.parseResults };
+  before(async () => {
+    pg = new PGlite({ parsers: { [INT8_OID]: (v: string) => BigInt(v) } });
+    await pg.waitReady;
+  });
+  after(async () => {
+    await pg.close();
+  });
+
+  test('a parameterised statement: typed rows and affected rows', async () => {
+    await runOnce(pg, api, 'CREATE TABLE t (id int PRIMARY KEY, v bigint NOT NULL, s text, at timestamptz)', []);
+    const ins = await runOnce(pg, api, 'INSERT INTO t VALUES ($1, $2, $3, $4), ($5, $6, $7, $8)', [
+      1, 9007199254740993n, 'x"\\y', new Date('2026-01-02T03:04:05.678Z'), 2, 5n, null, null,
+    ]);
+    assert.equal(ins.affectedRows, 2);
+    const r = await runOnce(pg, api, 'SELECT id, v, s, at FROM t WHERE id = ANY($1::int[]) ORDER BY id', [[1, 2]]);
+    assert.deepEqual(r.rows, [
+      { id: 1, v: 9007199254740993n, s: 'x"\\y', at: new Date('2026-01-02T03:04:05.678Z') },
+      { id: 2, v: 5n, s: null, at: null },
+    ]);
+  });
+
+  test('text arrays with quotes, backslashes and NULL round-trip', async () => {
+    const words = ['plain', 'with "quotes"', 'back\\slash', '{braces}', 'a,b', null];
+    const r = await runOnce(pg, api, 'SELECT $1::text[] AS a', [words]);
+    assert.deepEqual(r.rows[0], { a: words });
+  });
+
+  test('an error is thrown and the connection is usable at once afterwards', async () => {
+    await assert.rejects(runOnce(pg, api, 'SELECT 1 / $1::int', [0]), /division by zero/);
+    await assert.rejects(runOnce(pg, api, 'SELECT * FROM no_such_table', []), /does not exist/);
+    const r = await runOnce(pg, api, 'SELECT $1::int + 1 AS n', [41]);
+    assert.deepEqual(r.rows, [{ n: 42 }]);
+  });
+
+  test('a transaction spans calls; a failed statement aborts it until ROLLBACK', async () => {
+    await runOnce(pg, api, 'BEGIN', []);
+    await runOnce(pg, api, 'UPDATE t SET v = v + $1 WHERE id = 2', [1n]);
+    await assert.rejects(runOnce(pg, api, 'SELECT 1 / $1::int', [0]));
+    await assert.rejects(runOnce(pg, api, 'SELECT 1', []), /aborted/);
+    await runOnce(pg, api, 'ROLLBACK', []);
+    const r = await runOnce(pg, api, 'SELECT v FROM t WHERE id = 2', []);
+    assert.deepEqual(r.rows, [{ v: 5n }]);
+  });
+
+  test('parameterless SQL may hold several statements; the last result is returned', async () => {
+    const r = await runOnce(pg, api, 'CREATE TABLE u (n int); INSERT INTO u VALUES (1), (2); SELECT count(*)::int AS c FROM u', []);
+    assert.deepEqual(r.rows, [{ c: 2 }]);
+  });
+});
