@@ -129,11 +129,13 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
     const auditorKey = config.auditorKey ?? loadOrCreateSecret(config.dataDir, 'auditor-key');
     const events = new EventHub();
     const paymentCache = new PaymentReadCache();
-    // Group commit: one batch at a time on the embedded store's single
-    // connection, two on PostgreSQL (payments serialise on the audit head
-    // anyway; the second overlaps one batch's commit with the next's work).
+    // Group commit. The embedded store: one batch at a time on its single
+    // connection, and small batches (~15 ms of its thread), so that a seal
+    // waiting for the connection (it goes first) is never held up for long.
+    // PostgreSQL: two at a time (payments serialise on the audit head; the
+    // second overlaps one batch's commit with the next's work), larger.
     // 2,000 waiting holds is about two seconds of the measured capacity.
-    const holds = new HoldBatcher(store.db, { maxBatch: 256, maxInFlight: store.kind === 'pglite' ? 1 : 2, maxQueued: 2_000 });
+    const holds = new HoldBatcher(store.db, store.kind === 'pglite' ? { maxBatch: 32, maxInFlight: 1, maxQueued: 2_000 } : { maxBatch: 256, maxInFlight: 2, maxQueued: 2_000 });
     events.onSealed(() => paymentCache.sealed());
     const deps: AppDeps = {
       db: store.db,

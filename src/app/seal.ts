@@ -10,10 +10,9 @@ import { encodeHeader, hashHeader } from '../domain/header.ts';
 import { toHex, fromHex } from '../domain/hex.ts';
 import { SYSTEM_MINER_IDX } from '../domain/ids.ts';
 import { runConsensus, type CandidateBlock, type Consensus, type LedgerView, type PendingTx, type RejectReason } from '../domain/validation.ts';
-import { advanceTip, creditBanks, findBlock, insertBlock, insertVerdicts, readTip } from '../infra/db/repos/chain.ts';
-import { confirmPayments, lockPayments, oldestPending, type PaymentRow } from '../infra/db/repos/payments.ts';
-import { creditUsers, userExists } from '../infra/db/repos/users.ts';
-import { recordLosses, recordWin } from '../infra/db/repos/miners.ts';
+import { findBlock } from '../infra/db/repos/chain.ts';
+import { lockPayments, type PaymentRow } from '../infra/db/repos/payments.ts';
+import { lockTipFor, writeSeal } from '../infra/db/repos/seal.ts';
 import type { Tx } from '../infra/db/database.ts';
 import { appendAudit } from '../infra/db/repos/audit.ts';
 import type { AppDeps } from './deps.ts';
@@ -58,7 +57,7 @@ class Refused extends Error {
 }
 
 async function buildView(tx: Tx, deps: AppDeps, block: CandidateBlock): Promise<LedgerView> {
-  const tip = await readTip(tx, true);
+  const tip = await lockTipFor(tx, block.minerIdx);
   const rows = await lockPayments(tx, block.txs.map((t) => t.txId));
   const pending = new Map<string, PendingTx>();
   const confirmed = new Set<string>();
@@ -78,7 +77,7 @@ async function buildView(tx: Tx, deps: AppDeps, block: CandidateBlock): Promise<
   }
   const h = block.header.height;
   const sealedAt = h <= tip.height ? await findBlock(tx, h) : null;
-  const minerKnown = block.minerIdx === SYSTEM_MINER_IDX || (await userExists(tx, block.minerIdx));
+  const minerKnown = block.minerIdx === SYSTEM_MINER_IDX || tip.minerKnown;
   return {
     tip: { height: tip.height, hash: fromHex(tip.hash), timestampMs: tip.timestampMs },
     difficulty: deps.rules.difficulty,
@@ -118,62 +117,53 @@ export async function sealBlock(deps: AppDeps, req: SealRequest): Promise<SealRe
       // The system miner's 0.5% goes to the banks with their 1.0%.
       const bankFees = isSystem ? bankPool + minerFee : bankPool;
       const split = splitBankPool(bankFees, height);
-      await insertBlock(tx, {
-        height,
-        hash,
-        prevHash: toHex(block.header.prevHash),
-        merkleRoot: toHex(block.header.merkleRoot),
-        timestampMs: block.header.timestampMs,
-        difficulty: block.header.difficulty,
-        nonce: block.header.nonce,
-        minerIdx: block.minerIdx,
-        headerHex: toHex(headerBytes),
-        txCount: block.txs.length,
-        feeMiner: isSystem ? 0n : minerFee,
-        feeBanks: bankFees,
-        approvals: consensus.approvals,
-        miningTimeMs: req.miningTimeMs === undefined ? null : BigInt(Math.max(0, Math.round(req.miningTimeMs))),
-      });
       const credits = new Map(split.map((s) => [s.code as string, s.amount]));
-      await insertVerdicts(
-        tx,
-        height,
-        consensus.verdicts.map((v) => ({
+      if (!isSystem) receivers.set(block.minerIdx, (receivers.get(block.minerIdx) ?? 0n) + minerFee);
+      // Every write of the block in one call (idx_seal_write), which also reads the next round's template.
+      const pending = await writeSeal(tx, {
+        block: {
+          height,
+          hash,
+          prevHash: toHex(block.header.prevHash),
+          merkleRoot: toHex(block.header.merkleRoot),
+          timestampMs: block.header.timestampMs,
+          difficulty: block.header.difficulty,
+          nonce: block.header.nonce,
+          minerIdx: block.minerIdx,
+          headerHex: toHex(headerBytes),
+          feeMiner: isSystem ? 0n : minerFee,
+          feeBanks: bankFees,
+          approvals: consensus.approvals,
+          miningTimeMs: req.miningTimeMs === undefined ? null : BigInt(Math.max(0, Math.round(req.miningTimeMs))),
+        },
+        verdicts: consensus.verdicts.map((v) => ({
           bankCode: v.bank,
           approved: v.approved,
           reason: v.reason,
           message: v.message,
           credit: credits.get(v.bank) ?? 0n,
         })),
-      );
-      const changed = await confirmPayments(tx, height, block.txs.map((t) => t.txId));
-      if (changed !== block.txs.length) throw new Error('a payment of the block was no longer pending');
-      if (!isSystem) receivers.set(block.minerIdx, (receivers.get(block.minerIdx) ?? 0n) + minerFee);
-      await creditUsers(tx, receivers);
-      await creditBanks(tx, split);
-      await advanceTip(tx, height - 1n, { height, hash, timestampMs: block.header.timestampMs });
-      if (!isSystem) {
-        await recordWin(tx, block.minerIdx, minerFee, req.miningTimeMs ?? 0);
-      }
-      const losers = (req.racingMiners ?? []).filter((m) => m !== block.minerIdx && m !== SYSTEM_MINER_IDX);
-      await recordLosses(tx, losers);
-      await appendAudit(tx, {
-        actor: isSystem ? 'system' : block.minerIdx,
-        action: 'block.sealed',
-        payload: {
-          height,
-          hash,
-          miner: block.minerIdx,
-          payments: block.txs.map((t) => t.txId),
-          fee_miner: isSystem ? 0n : minerFee,
-          fee_banks: bankFees,
-          verdicts: consensus.verdicts.map((v) => ({ bank: v.bank, approved: v.approved, reason: v.reason })),
+        txIds: block.txs.map((t) => t.txId),
+        userCredits: receivers,
+        bankCredits: split,
+        win: isSystem ? null : { feePaise: minerFee, miningTimeMs: req.miningTimeMs ?? 0 },
+        losers: (req.racingMiners ?? []).filter((m) => m !== block.minerIdx && m !== SYSTEM_MINER_IDX),
+        audit: {
+          actor: isSystem ? 'system' : block.minerIdx,
+          at: new Date(),
+          payload: {
+            height,
+            hash,
+            miner: block.minerIdx,
+            payments: block.txs.map((t) => t.txId),
+            fee_miner: isSystem ? 0n : minerFee,
+            fee_banks: bankFees,
+            verdicts: consensus.verdicts.map((v) => ({ bank: v.bank, approved: v.approved, reason: v.reason })),
+          },
         },
+        next: req.nextBatch ?? null,
       });
-      const next =
-        req.nextBatch === undefined
-          ? undefined
-          : { tip: { height, hash, timestampMs: block.header.timestampMs }, pending: await oldestPending(tx, req.nextBatch) };
+      const next = req.nextBatch === undefined ? undefined : { tip: { height, hash, timestampMs: block.header.timestampMs }, pending };
       return { accepted: true as const, height, hash, consensus, minerFee: isSystem ? 0n : minerFee, bankFees, ...(next ? { next } : {}) };
     });
     deps.events.blockSealed(result.height, result.hash, block.minerIdx);

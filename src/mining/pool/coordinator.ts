@@ -6,7 +6,8 @@
  * runs on the event loop, the hashing on worker threads.
  */
 import { IdxError } from '../../domain/errors.ts';
-import { decodeHeader } from '../../domain/header.ts';
+import { decodeHeader, hashHeader } from '../../domain/header.ts';
+import { toHex } from '../../domain/hex.ts';
 import { SYSTEM_MINER_IDX, userIdxToBytes } from '../../domain/ids.ts';
 import type { TxRecord } from '../../domain/transaction.ts';
 import { sealBlock, type NextTemplate, type SealResult } from '../../app/seal.ts';
@@ -38,6 +39,11 @@ interface Round {
   readonly miners: readonly string[];
   readonly startedAt: number;
   readonly timer: NodeJS.Timeout;
+  /**
+   * A round built on a solution whose seal is still running (the pipeline):
+   * resolves whether that seal was accepted. Null for a round on the stored tip.
+   */
+  readonly parent: Promise<boolean> | null;
 }
 
 export interface PoolStatus {
@@ -66,7 +72,8 @@ export class MiningPool {
   /** Serializes round building and sealing: one at a time. */
   private chain: Promise<void> = Promise.resolve();
   private dirty = false;
-  private sealing = false;
+  /** Solutions whose seal has not finished (with the pipeline, more than one). */
+  private sealsQueued = 0;
   private graceTimer: NodeJS.Timeout | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
   private blocksSealed = 0;
@@ -75,6 +82,8 @@ export class MiningPool {
   private readonly rejected: Record<string, number> = {};
   private readonly buildTimes = new RoundTimes(256);
   private readonly minerBytesCache = new Map<string, Uint8Array>();
+  /** Pending payments known to follow the current round's (oldest first): the next round's template. */
+  private lookahead: readonly TxRecord[] = [];
   readonly meter: HashRateMeter;
   private sealTimed: (seconds: number, accepted: boolean) => void = () => {};
 
@@ -233,7 +242,7 @@ export class MiningPool {
 
   /** A new payment: start at once when idle; a running round keeps its template. */
   onPayment(): void {
-    if (this.round === null && !this.sealing) this.kick();
+    if (this.round === null && this.sealsQueued === 0) this.kick();
   }
 
   private retryLater(): void {
@@ -256,7 +265,10 @@ export class MiningPool {
       clearTimeout(this.graceTimer);
       this.graceTimer = null;
     }
-    const txs = next ? next.pending : await oldestPending(this.deps.db, this.deps.rules.batchSize);
+    const batch = this.deps.rules.batchSize;
+    const window = next ? next.pending : await oldestPending(this.deps.db, 2 * batch);
+    const txs = window.slice(0, batch);
+    this.lookahead = window.slice(batch);
     if (txs.length === 0) {
       this.clearRound();
       this.hasher.stop();
@@ -281,12 +293,17 @@ export class MiningPool {
       miners = [];
     }
     const tip = next ? next.tip : await readTip(this.deps.db, false);
+    this.startRound(tip, txs, miners, null, t0);
+  }
+
+  /** Hands a round out: one candidate per miner (the system miner's when none), on every thread and to remote miners. */
+  private startRound(tip: NextTemplate['tip'], txs: readonly TxRecord[], miners: readonly string[], parent: Promise<boolean> | null, t0: number): void {
     const who = miners.length === 0 ? [SYSTEM_MINER_IDX] : miners;
     const job = buildJob(++this.jobSeq, tip, txs, who, { difficulty: this.deps.rules.difficulty, nowMs: this.deps.now(), minerBytes: (m) => this.minerBytes(m) });
     this.clearRound();
     const timer = setTimeout(() => this.kick(), this.settings.miningTimeoutMs);
     timer.unref();
-    this.round = { job, txs, miners, startedAt: this.deps.now(), timer };
+    this.round = { job, txs, miners, startedAt: this.deps.now(), timer, parent };
     const local = job.candidates.filter((c) => !this.remote.has(c.minerIdx));
     if (local.length > 0) this.hasher.start(local.length === job.candidates.length ? job : { ...job, candidates: local });
     else this.hasher.stop();
@@ -320,40 +337,86 @@ export class MiningPool {
       return Promise.resolve(false);
     }
     let accepted = false;
-    // Drop the height on every thread at once; the seal decides what comes next.
-    this.sealing = true;
+    this.sealsQueued++;
     this.clearRound();
     this.hasher.stop();
+    // The pipeline: the next height is mined on this solution while its seal runs.
+    let settle: (ok: boolean) => void = () => {};
+    const sealed = new Promise<boolean>((r) => (settle = r));
+    this.speculate(round, s, sealed);
     this.chain = this.chain.then(async () => {
-      let result: SealResult | null = null;
-      const t0 = performance.now();
-      try {
-        result = await sealBlock(this.deps, {
-          block: { header: decodeHeader(s.header), minerIdx: s.minerIdx, txs: round.txs },
-          racingMiners: round.miners,
-          miningTimeMs: this.deps.now() - round.startedAt,
-          nextBatch: this.deps.rules.batchSize,
-        });
-      } catch (e) {
-        this.log.error({ err: e }, 'sealing failed');
-        this.sealing = false;
+      const outcome = await this.seal(round, s);
+      settle(outcome !== null && outcome.accepted);
+      this.sealsQueued--;
+      accepted = outcome?.accepted ?? false;
+      const current = this.round;
+      if (outcome?.accepted && outcome.next && current?.parent === sealed) {
+        // The next round already runs on this block: keep it, and learn what follows it.
+        const inRound = new Set(current.txs.map((t) => t.txId));
+        this.lookahead = outcome.next.pending.filter((t) => !inRound.has(t.txId));
+        return;
+      }
+      // A later solution's seal is queued: it decides what comes next.
+      if (this.sealsQueued > 0) return;
+      if (outcome === null) {
+        this.clearRound();
+        this.hasher.stop();
         this.retryLater();
         return;
       }
-      this.sealTimed((performance.now() - t0) / 1000, result.accepted);
-      accepted = result.accepted;
-      this.statsVersion++;
-      if (result.accepted) {
-        this.blocksSealed++;
-        this.log.info({ height: Number(result.height), miner: s.minerIdx, txs: round.txs.length }, 'block sealed');
-      } else {
-        this.count(result.reason);
-        this.log.warn({ reason: result.reason, miner: s.minerIdx }, 'solution refused');
-      }
-      this.sealing = false;
-      await this.rebuild(result.accepted ? result.next : undefined);
+      await this.rebuild(outcome.accepted ? outcome.next : undefined);
     });
     return this.chain.then(() => accepted);
+  }
+
+  /** Seals one solution; null when it could not be sealed (the store failed, or its parent block was refused). */
+  private async seal(round: Round, s: Solution): Promise<SealResult | null> {
+    if (round.parent && !(await round.parent)) {
+      // Built on a solution that was refused: there is nothing to seal.
+      this.count('STALE_JOB');
+      return { accepted: false, reason: 'WRONG_PREVIOUS_HASH', message: 'Built on a block that was refused.', consensus: null };
+    }
+    const t0 = performance.now();
+    let result: SealResult;
+    try {
+      result = await sealBlock(this.deps, {
+        block: { header: decodeHeader(s.header), minerIdx: s.minerIdx, txs: round.txs },
+        racingMiners: round.miners,
+        miningTimeMs: this.deps.now() - round.startedAt,
+        nextBatch: 2 * this.deps.rules.batchSize,
+      });
+    } catch (e) {
+      this.log.error({ err: e }, 'sealing failed');
+      return null;
+    }
+    this.sealTimed((performance.now() - t0) / 1000, result.accepted);
+    this.statsVersion++;
+    if (result.accepted) {
+      this.blocksSealed++;
+      this.log.info({ height: Number(result.height), miner: s.minerIdx, txs: round.txs.length }, 'block sealed');
+    } else {
+      this.count(result.reason);
+      this.log.warn({ reason: result.reason, miner: s.minerIdx }, 'solution refused');
+    }
+    return result;
+  }
+
+  /**
+   * Starts the height after `round` on solution `s` before its seal commits,
+   * when the payments that follow are known and the same miners race. Its
+   * solutions are sealed after this one's seal, and dropped if it is refused.
+   */
+  private speculate(round: Round, s: Solution, sealed: Promise<boolean>): void {
+    if (!this.running || this.lookahead.length === 0) return;
+    const miners = [...this.miners];
+    if (miners.length === 0 && !(round.miners.length === 0 && this.settings.systemMiner)) return;
+    const t0 = performance.now();
+    const batch = this.deps.rules.batchSize;
+    const txs = this.lookahead.slice(0, batch);
+    this.lookahead = this.lookahead.slice(batch);
+    const header = decodeHeader(s.header);
+    const tip = { height: header.height, hash: toHex(hashHeader(s.header)), timestampMs: header.timestampMs };
+    this.startRound(tip, txs, miners, sealed, t0);
   }
 
   private async flushHashRates(): Promise<void> {

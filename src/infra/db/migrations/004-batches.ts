@@ -4,6 +4,9 @@
  * outcome, in arrival order). Every sender is locked first, in user_idx
  * order: a seal locks the users it credits in the same order, so two
  * transactions that touch several users never wait on each other in a cycle.
+ * The lock is NO KEY UPDATE, as an UPDATE of a balance takes: it does not
+ * conflict with the KEY SHARE lock that inserting a payment takes on its
+ * receiver (the foreign key).
  */
 import { sql, type Kysely } from 'kysely';
 
@@ -16,7 +19,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     DECLARE
       i integer;
     BEGIN
-      PERFORM 1 FROM users u WHERE u.user_idx = ANY (p_senders) ORDER BY u.user_idx FOR UPDATE;
+      PERFORM 1 FROM users u WHERE u.user_idx = ANY (p_senders) ORDER BY u.user_idx FOR NO KEY UPDATE;
       FOR i IN 1 .. coalesce(array_length(p_tx_ids, 1), 0) LOOP
         ord := i;
         SELECT f.outcome, f.seq, f.created_at INTO outcome, seq, created_at

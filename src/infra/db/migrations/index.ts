@@ -4,12 +4,14 @@ import * as m001 from './001-ledger.ts';
 import * as m002 from './002-audit.ts';
 import * as m003 from './003-functions.ts';
 import * as m004 from './004-batches.ts';
+import * as m005 from './005-seal.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-ledger': m001,
   '002-audit': m002,
   '003-functions': m003,
   '004-batches': m004,
+  '005-seal': m005,
 };
 
 export const migrationProvider: MigrationProvider = {

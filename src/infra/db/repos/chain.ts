@@ -16,16 +16,6 @@ export async function readTip(ex: Executor, lock: boolean): Promise<TipRow> {
   return { height: BigInt(r.height), hash: r.hash, timestampMs: BigInt(r.timestamp_ms) };
 }
 
-export async function advanceTip(ex: Executor, from: bigint, to: TipRow): Promise<void> {
-  const r = await ex
-    .updateTable('chain_state')
-    .set({ height: to.height, hash: to.hash, timestamp_ms: to.timestampMs })
-    .where('id', '=', 1)
-    .where('height', '=', from)
-    .executeTakeFirst();
-  if (r.numUpdatedRows !== 1n) throw new Error('the chain tip moved during a seal');
-}
-
 export interface BlockRow {
   readonly height: bigint;
   readonly hash: string;
@@ -64,50 +54,12 @@ function toBlock(r: Selectable<BlocksTable>): BlockRow {
   };
 }
 
-export async function insertBlock(ex: Executor, b: Omit<BlockRow, 'sealedAt'>): Promise<void> {
-  await ex
-    .insertInto('blocks')
-    .values({
-      height: b.height,
-      hash: b.hash,
-      prev_hash: b.prevHash,
-      merkle_root: b.merkleRoot,
-      timestamp_ms: b.timestampMs,
-      difficulty: b.difficulty,
-      nonce: b.nonce,
-      miner_idx: b.minerIdx,
-      header_hex: b.headerHex,
-      tx_count: b.txCount,
-      fee_miner_paise: b.feeMiner,
-      fee_banks_paise: b.feeBanks,
-      approvals: b.approvals,
-      mining_time_ms: b.miningTimeMs,
-    })
-    .execute();
-}
-
 export interface VerdictRow {
   readonly bankCode: string;
   readonly approved: boolean;
   readonly reason: string | null;
   readonly message: string | null;
   readonly credit: bigint;
-}
-
-export async function insertVerdicts(ex: Executor, height: bigint, verdicts: readonly VerdictRow[]): Promise<void> {
-  await ex
-    .insertInto('block_verdicts')
-    .values(
-      verdicts.map((v) => ({
-        height,
-        bank_code: v.bankCode,
-        approved: v.approved,
-        reason: v.reason,
-        message: v.message,
-        credit_paise: v.credit,
-      })),
-    )
-    .execute();
 }
 
 export async function verdictsOf(ex: Executor, height: bigint): Promise<VerdictRow[]> {
@@ -158,16 +110,6 @@ export interface BankRow {
 export async function listBanks(ex: Executor): Promise<BankRow[]> {
   const rows = await ex.selectFrom('banks').select(['code', 'name', 'balance_paise']).orderBy('position').execute();
   return rows.map((r) => ({ code: r.code, name: r.name, balance: BigInt(r.balance_paise) }));
-}
-
-export async function creditBanks(ex: Executor, credits: ReadonlyArray<{ code: string; amount: bigint }>): Promise<void> {
-  const codes = credits.filter((c) => c.amount > 0n);
-  if (codes.length === 0) return;
-  const r = await sql`
-    UPDATE banks AS b SET balance_paise = b.balance_paise + c.amount
-    FROM unnest(${codes.map((c) => c.code)}::text[], ${codes.map((c) => c.amount.toString())}::bigint[]) AS c(code, amount)
-    WHERE b.code = c.code`.execute(ex);
-  if (r.numAffectedRows !== BigInt(codes.length)) throw new Error('credit of an unknown bank');
 }
 
 /** The conservation invariant's four sums, read in one statement (one snapshot). */

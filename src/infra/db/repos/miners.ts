@@ -82,31 +82,6 @@ export async function activeMiners(ex: Executor): Promise<string[]> {
   return rows.map((r) => r.user_idx);
 }
 
-/** Winner's statistics after a sealed block (fee in paise, mining time in ms). */
-export async function recordWin(ex: Executor, userIdx: string, feePaise: bigint, miningTimeMs: number): Promise<void> {
-  const fee = `${feePaise / 100n}.${(feePaise % 100n).toString().padStart(2, '0')}`;
-  const seconds = (Math.max(0, miningTimeMs) / 1000).toFixed(3);
-  await sql`
-    INSERT INTO miner_statistics (user_idx, total_blocks_mined, total_fees_earned, blocks_won,
-                                  avg_mining_time_seconds, last_mined_at, is_active)
-    VALUES (${userIdx}, 1, ${fee}::numeric, 1, ${seconds}::numeric, (now() AT TIME ZONE 'UTC'), FALSE)
-    ON CONFLICT (user_idx) DO UPDATE SET
-      total_blocks_mined = COALESCE(miner_statistics.total_blocks_mined, 0) + 1,
-      total_fees_earned = COALESCE(miner_statistics.total_fees_earned, 0) + ${fee}::numeric,
-      avg_mining_time_seconds = round(
-        (COALESCE(miner_statistics.avg_mining_time_seconds, 0) * COALESCE(miner_statistics.blocks_won, 0)
-          + ${seconds}::numeric) / (COALESCE(miner_statistics.blocks_won, 0) + 1), 2),
-      blocks_won = COALESCE(miner_statistics.blocks_won, 0) + 1,
-      last_mined_at = (now() AT TIME ZONE 'UTC')`.execute(ex);
-}
-
-export async function recordLosses(ex: Executor, userIdxs: readonly string[]): Promise<void> {
-  if (userIdxs.length === 0) return;
-  await sql`
-    UPDATE miner_statistics SET blocks_lost = COALESCE(blocks_lost, 0) + 1
-     WHERE user_idx = ANY(${[...userIdxs]}::text[])`.execute(ex);
-}
-
 export async function saveHashRates(ex: Executor, rates: ReadonlyMap<string, string>): Promise<void> {
   if (rates.size === 0) return;
   await sql`

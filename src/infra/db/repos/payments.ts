@@ -83,17 +83,6 @@ export async function lockPayments(ex: Executor, txIds: readonly string[]): Prom
   return rows.map(toPayment);
 }
 
-/** Marks pending payments confirmed in a block, keeping their order; returns how many changed. */
-export async function confirmPayments(ex: Executor, height: bigint, txIds: readonly string[]): Promise<number> {
-  const positions = txIds.map((_, i) => String(i));
-  const r = await sql`
-    UPDATE transactions AS t
-       SET status = 'confirmed', block_height = ${height}, block_position = c.position, confirmed_at = now()
-      FROM unnest(${[...txIds]}::text[], ${positions}::int[]) AS c(tx_id, position)
-     WHERE t.tx_id = c.tx_id AND t.status = 'pending'`.execute(ex);
-  return Number(r.numAffectedRows ?? 0n);
-}
-
 export async function recentPaymentsOf(ex: Executor, userIdx: string, limit: number): Promise<PaymentRow[]> {
   const rows = await ex
     .selectFrom('transactions')

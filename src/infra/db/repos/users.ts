@@ -1,5 +1,4 @@
 /** Users and their balances. Every function runs on the executor it is given. */
-import { sql } from 'kysely';
 import type { Executor } from '../database.ts';
 
 export interface UserRow {
@@ -61,19 +60,3 @@ export async function userExists(ex: Executor, userIdx: string): Promise<boolean
   return r !== undefined;
 }
 
-/** Credits several users in one statement; every id must exist. */
-export async function creditUsers(ex: Executor, credits: ReadonlyMap<string, bigint>): Promise<void> {
-  const ids: string[] = [];
-  const amounts: string[] = [];
-  for (const [id, amount] of credits) {
-    if (amount === 0n) continue;
-    ids.push(id);
-    amounts.push(amount.toString());
-  }
-  if (ids.length === 0) return;
-  const r = await sql`
-    UPDATE users AS u SET balance_paise = u.balance_paise + c.amount
-    FROM unnest(${ids}::text[], ${amounts}::bigint[]) AS c(user_idx, amount)
-    WHERE u.user_idx = c.user_idx`.execute(ex);
-  if (r.numAffectedRows !== BigInt(ids.length)) throw new Error('credit of an unknown user');
-}
