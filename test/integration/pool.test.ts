@@ -9,6 +9,7 @@ import { MiningPool } from '../../src/mining/pool/coordinator.ts';
 import type { Hasher, MiningJob, Solution, HashProgress } from '../../src/mining/workers/types.ts';
 import { meetsTarget } from '../../src/domain/pow.ts';
 import { withNonce } from '../../src/domain/header.ts';
+import { validateBlock, type BankValidator, type CandidateBlock, type LedgerView } from '../../src/domain/validation.ts';
 import { ledgerTotals } from '../../src/infra/db/repos/chain.ts';
 import { findStats } from '../../src/infra/db/repos/miners.ts';
 import { assertConserved, payVia, registerUser, startLedger, type TestLedger } from '../helpers/ledger.ts';
@@ -181,6 +182,79 @@ describe('MINING_TIMEOUT_SECONDS', () => {
       hasher.emit('solution', hasher.solve(first, m.userIdx));
       await new Promise((r) => setTimeout(r, 50));
       assert.equal(pool.status().blocksSealed, 0, 'the abandoned attempt is stale');
+    } finally {
+      await pool.close();
+      await L.stop();
+    }
+  });
+});
+
+describe('the pipeline: the next height is mined while a seal runs', () => {
+  const log = { info() {}, warn() {}, error() {} };
+  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+  /** Three banks refuse the block at `refuseHeight` (no quorum); every other block is validated as usual. */
+  async function setup(refuseHeight: bigint | null) {
+    const refuse: BankValidator = (block: CandidateBlock, view: LedgerView) =>
+      block.header.height === refuseHeight ? { ok: false as const, reason: 'INSUFFICIENT_FUNDS' as const, message: 'refused by the test' } : validateBlock(block, view);
+    const L = await startLedger('pglite', {
+      env: { BATCH_SIZE: '2' },
+      ...(refuseHeight === null ? {} : { bankValidators: { SBI: refuse, HDFC: refuse, ICICI: refuse } }),
+    });
+    const hasher = new HandHasher();
+    const pool = new MiningPool(L.deps, hasher, { maxMiners: 10, miningTimeoutMs: 60_000, systemMiner: false, systemMinerGraceMs: 0 }, log);
+    L.events.onPayment(() => pool.onPayment());
+    await pool.start();
+    const m = await registerUser(L, '1');
+    const payer = await registerUser(L, '1000');
+    for (let i = 0; i < 5; i++) await payVia(L, payer, m.userIdx, '1.00');
+    await pool.addMiner(m.userIdx);
+    const first = await waitFor('a job', async () => (hasher.job?.height === 1n ? hasher.job : null));
+    return { L, hasher, pool, m, first };
+  }
+
+  test('a solution starts the next height at once, on its hash and the payments that follow; both seal in order', async () => {
+    const { L, hasher, pool, m, first } = await setup(null);
+    try {
+      const s1 = hasher.solve(first, m.userIdx);
+      hasher.emit('solution', s1);
+      // Before the seal of height 1 has committed:
+      const next = hasher.job;
+      assert.ok(next, 'the next round started in the same turn as the solution');
+      assert.equal(next.height, 2n);
+      assert.equal(Buffer.from(next.candidates[0]!.header.subarray(12, 44)).toString('hex'), sha(s1.header), 'built on the solution');
+      hasher.emit('solution', hasher.solve(next, m.userIdx));
+      await waitFor('both sealed', async () => pool.status().blocksSealed === 2);
+      const blocks = (await L.app.inject({ method: 'GET', url: '/api/blocks' })).json().blocks as Array<{ height: number; hash: string; prev_hash: string }>;
+      const [b2, b1] = blocks;
+      assert.equal(b1!.height, 1);
+      assert.equal(b2!.prev_hash, b1!.hash);
+      const txs = await Promise.all([1, 2].map(async (h) => (await L.app.inject({ method: 'GET', url: `/api/blocks/${h}` })).json()));
+      const ids = txs.flatMap((b) => (b.transactions ?? b.block?.transactions ?? []).map((t: { tx_id: string }) => t.tx_id));
+      assert.equal(new Set(ids).size, 4, 'four different payments in the two blocks');
+      // The fifth payment follows: the round for height 3 holds it.
+      const third = await waitFor('height 3', async () => (hasher.job?.height === 3n ? hasher.job : null));
+      assert.ok(third);
+      await assertConserved(L.store.db);
+    } finally {
+      await pool.close();
+      await L.stop();
+    }
+  });
+
+  test('a solution built on a refused block is dropped, and the height is mined again on the stored tip', async () => {
+    const { L, hasher, pool, m, first } = await setup(1n);
+    try {
+      hasher.emit('solution', hasher.solve(first, m.userIdx));
+      const spec = hasher.job!;
+      assert.equal(spec.height, 2n);
+      hasher.emit('solution', hasher.solve(spec, m.userIdx));
+      const again = await waitFor('height 1 again', async () => (hasher.job?.height === 1n && hasher.job.jobId > spec.jobId ? hasher.job : null));
+      assert.ok(again);
+      assert.equal(pool.status().blocksSealed, 0);
+      assert.equal(pool.status().rejected.STALE_JOB, 1, 'the child of the refused block');
+      assert.equal(pool.status().rejected.QUORUM_NOT_REACHED, 1);
+      assert.equal((await L.app.inject({ method: 'GET', url: '/api/blocks' })).json().blocks.length, 0);
+      await assertConserved(L.store.db);
     } finally {
       await pool.close();
       await L.stop();
