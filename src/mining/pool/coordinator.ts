@@ -8,58 +8,21 @@
 import { IdxError } from '../../domain/errors.ts';
 import { decodeHeader, hashHeader } from '../../domain/header.ts';
 import { toHex } from '../../domain/hex.ts';
-import { SYSTEM_MINER_IDX, userIdxToBytes } from '../../domain/ids.ts';
+import { SYSTEM_MINER_IDX } from '../../domain/ids.ts';
 import type { TxRecord } from '../../domain/transaction.ts';
-import { sealBlock, type NextTemplate, type SealResult } from '../../app/seal.ts';
+import type { NextTemplate, SealResult } from '../../app/seal.ts';
+import { sealSolution } from './seal-solution.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import { readTip } from '../../infra/db/repos/chain.ts';
 import { oldestPending } from '../../infra/db/repos/payments.ts';
-import { activateMiner, activeMiners, deactivateMiner, saveHashRates } from '../../infra/db/repos/miners.ts';
+import { activeMiners } from '../../infra/db/repos/miners.ts';
+import { recordStarted, recordStopped, saveRates } from './membership.ts';
 import type { Hasher, HashProgress, MiningJob, Solution } from '../workers/types.ts';
 import { HashRateMeter } from './hash-rate.ts';
-import { buildJob, RoundTimes } from './round.ts';
-import { appendAudit } from '../../infra/db/repos/audit.ts';
+import { buildJob, MinerBytes, RoundTimes } from './round.ts';
+import type { PoolLog, PoolSettings, PoolStatus, Round } from './types.ts';
 
-export interface PoolSettings {
-  readonly maxMiners: number;
-  readonly miningTimeoutMs: number;
-  readonly systemMiner: boolean;
-  readonly systemMinerGraceMs: number;
-}
-
-export interface PoolLog {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
-interface Round {
-  readonly job: MiningJob;
-  readonly txs: readonly TxRecord[];
-  readonly miners: readonly string[];
-  readonly startedAt: number;
-  readonly timer: NodeJS.Timeout;
-  /**
-   * A round built on a solution whose seal is still running (the pipeline):
-   * resolves whether that seal was accepted. Null for a round on the stored tip.
-   */
-  readonly parent: Promise<boolean> | null;
-}
-
-export interface PoolStatus {
-  readonly activeMiners: number;
-  readonly maxCapacity: number;
-  readonly isRunning: boolean;
-  readonly engine: string;
-  readonly threads: number;
-  readonly height: bigint | null; // the height being mined, if any
-  readonly systemMinerActive: boolean;
-  readonly hashRate: number;
-  readonly blocksSealed: number;
-  readonly rejected: Readonly<Record<string, number>>;
-  /** Time to build and hand out a round (template read, every miner's header, start on every thread), last 256 rounds. */
-  readonly roundBuildMs: { readonly p50: number; readonly p99: number };
-}
+export type { PoolLog, PoolSettings, PoolStatus } from './types.ts';
 
 export class MiningPool {
   private readonly miners = new Set<string>();
@@ -81,7 +44,7 @@ export class MiningPool {
   private statsVersion = 0;
   private readonly rejected: Record<string, number> = {};
   private readonly buildTimes = new RoundTimes(256);
-  private readonly minerBytesCache = new Map<string, Uint8Array>();
+  private readonly minerBytes = new MinerBytes(100_000);
   /** Pending payments known to follow the current round's (oldest first): the next round's template. */
   private lookahead: readonly TxRecord[] = [];
   readonly meter: HashRateMeter;
@@ -168,10 +131,7 @@ export class MiningPool {
     if (opts.remote) this.remote.add(userIdx);
     this.statsVersion++;
     try {
-      await this.deps.db.transaction().execute(async (tx) => {
-        await activateMiner(tx, userIdx);
-        await appendAudit(tx, { actor: userIdx, action: 'mining.started', payload: { active_miners: this.miners.size } });
-      });
+      await recordStarted(this.deps.db, userIdx, this.miners.size);
     } catch (e) {
       this.miners.delete(userIdx);
       this.remote.delete(userIdx);
@@ -188,10 +148,7 @@ export class MiningPool {
     this.remote.delete(userIdx);
     this.statsVersion++;
     const rate = this.meter.rate(userIdx).toFixed(2);
-    await this.deps.db.transaction().execute(async (tx) => {
-      await deactivateMiner(tx, userIdx, rate);
-      await appendAudit(tx, { actor: userIdx, action: 'mining.stopped', payload: { hash_rate_per_second: rate } });
-    });
+    await recordStopped(this.deps.db, userIdx, rate);
     this.statsVersion++;
     this.kick();
   }
@@ -299,7 +256,7 @@ export class MiningPool {
   /** Hands a round out: one candidate per miner (the system miner's when none), on every thread and to remote miners. */
   private startRound(tip: NextTemplate['tip'], txs: readonly TxRecord[], miners: readonly string[], parent: Promise<boolean> | null, t0: number): void {
     const who = miners.length === 0 ? [SYSTEM_MINER_IDX] : miners;
-    const job = buildJob(++this.jobSeq, tip, txs, who, { difficulty: this.deps.rules.difficulty, nowMs: this.deps.now(), minerBytes: (m) => this.minerBytes(m) });
+    const job = buildJob(++this.jobSeq, tip, txs, who, { difficulty: this.deps.rules.difficulty, nowMs: this.deps.now(), minerBytes: (m) => this.minerBytes.of(m) });
     this.clearRound();
     const timer = setTimeout(() => this.kick(), this.settings.miningTimeoutMs);
     timer.unref();
@@ -309,17 +266,6 @@ export class MiningPool {
     else this.hasher.stop();
     for (const cb of this.roundListeners) cb(job);
     this.buildTimes.add(performance.now() - t0);
-  }
-
-  /** A miner's 16 header bytes, parsed once per miner. */
-  private minerBytes(userIdx: string): Uint8Array {
-    let b = this.minerBytesCache.get(userIdx);
-    if (!b) {
-      b = userIdxToBytes(userIdx);
-      if (this.minerBytesCache.size >= 100_000) this.minerBytesCache.clear();
-      this.minerBytesCache.set(userIdx, b);
-    }
-    return b;
   }
 
   private onProgress(p: HashProgress): void {
@@ -369,35 +315,19 @@ export class MiningPool {
     return this.chain.then(() => accepted);
   }
 
-  /** Seals one solution; null when it could not be sealed (the store failed, or its parent block was refused). */
+  /** Seals one solution; null when the store failed. A solution built on a refused block is refused unsealed. */
   private async seal(round: Round, s: Solution): Promise<SealResult | null> {
     if (round.parent && !(await round.parent)) {
-      // Built on a solution that was refused: there is nothing to seal.
       this.count('STALE_JOB');
       return { accepted: false, reason: 'WRONG_PREVIOUS_HASH', message: 'Built on a block that was refused.', consensus: null };
     }
     const t0 = performance.now();
-    let result: SealResult;
-    try {
-      result = await sealBlock(this.deps, {
-        block: { header: decodeHeader(s.header), minerIdx: s.minerIdx, txs: round.txs },
-        racingMiners: round.miners,
-        miningTimeMs: this.deps.now() - round.startedAt,
-        nextBatch: 2 * this.deps.rules.batchSize,
-      });
-    } catch (e) {
-      this.log.error({ err: e }, 'sealing failed');
-      return null;
-    }
+    const result = await sealSolution(this.deps, round, s, 2 * this.deps.rules.batchSize, this.log);
+    if (!result) return null;
     this.sealTimed((performance.now() - t0) / 1000, result.accepted);
     this.statsVersion++;
-    if (result.accepted) {
-      this.blocksSealed++;
-      this.log.info({ height: Number(result.height), miner: s.minerIdx, txs: round.txs.length }, 'block sealed');
-    } else {
-      this.count(result.reason);
-      this.log.warn({ reason: result.reason, miner: s.minerIdx }, 'solution refused');
-    }
+    if (result.accepted) this.blocksSealed++;
+    else this.count(result.reason);
     return result;
   }
 
@@ -420,13 +350,7 @@ export class MiningPool {
   }
 
   private async flushHashRates(): Promise<void> {
-    const rates = new Map<string, string>();
-    for (const m of this.miners) rates.set(m, this.meter.rate(m).toFixed(2));
-    try {
-      await saveHashRates(this.deps.db, rates);
-    } catch (e) {
-      this.log.warn({ err: e }, 'could not save hash rates');
-    }
+    await saveRates(this.deps.db, this.miners, this.meter, this.log);
   }
 
   /** Stops cleanly: no new rounds, the in-flight seal finishes, hash rates are saved, the hasher closes. */

@@ -5,6 +5,7 @@
  */
 import { createHeader, encodeHeader, withMiner } from '../../domain/header.ts';
 import { fromHex } from '../../domain/hex.ts';
+import { userIdxToBytes } from '../../domain/ids.ts';
 import { txMerkleRoot } from '../../domain/merkle.ts';
 import { targetForDifficulty } from '../../domain/pow.ts';
 import type { TxRecord } from '../../domain/transaction.ts';
@@ -68,5 +69,21 @@ export class RoundTimes {
     const xs = Array.from(this.times.subarray(0, n)).sort((a, b) => a - b);
     const at = (p: number) => Math.round(xs[Math.min(n - 1, Math.ceil(p * n) - 1)]! * 1000) / 1000;
     return (this.memo = Object.freeze({ p50: at(0.5), p99: at(0.99) }));
+  }
+}
+
+/** Each miner's 16 header bytes, parsed once (emptied when it reaches `max` entries). */
+export class MinerBytes {
+  private readonly cache = new Map<string, Uint8Array>();
+  constructor(private readonly max: number) {}
+
+  of(userIdx: string): Uint8Array {
+    let b = this.cache.get(userIdx);
+    if (!b) {
+      b = userIdxToBytes(userIdx);
+      if (this.cache.size >= this.max) this.cache.clear();
+      this.cache.set(userIdx, b);
+    }
+    return b;
   }
 }
