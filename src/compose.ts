@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './infra/config.ts';
 import { HoldBatcher } from './app/hold-batcher.ts';
+import { Backlog, backlogLimit } from './app/backlog.ts';
 import { PaymentReadCache } from './app/payment-cache.ts';
 import { openStore, type Store, type StoreOptions } from './infra/db/database.ts';
 import { createScryptHasher } from './infra/security/passwords.ts';
@@ -52,6 +53,8 @@ export interface LedgerOptions {
   readonly logStream?: NodeJS.WritableStream;
   readonly now?: () => number;
   readonly bankValidators?: Partial<Record<BankCode, BankValidator>>;
+  /** Payments accepted and not yet sealed at most (default backlogLimit(BATCH_SIZE)); tests make it small. */
+  readonly backlogLimit?: number;
 }
 
 export function storeOptionsFor(config: Config): StoreOptions {
@@ -61,18 +64,18 @@ export function storeOptionsFor(config: Config): StoreOptions {
 /** A fan-out of ledger events to any number of listeners. */
 export class EventHub implements LedgerEvents {
   private readonly payment: Array<(txId: string) => void> = [];
-  private readonly sealed: Array<(height: bigint, hash: string, minerIdx: string) => void> = [];
+  private readonly sealed: Array<(height: bigint, hash: string, minerIdx: string, txCount: number) => void> = [];
   onPayment(cb: (txId: string) => void): void {
     this.payment.push(cb);
   }
-  onSealed(cb: (height: bigint, hash: string, minerIdx: string) => void): void {
+  onSealed(cb: (height: bigint, hash: string, minerIdx: string, txCount: number) => void): void {
     this.sealed.push(cb);
   }
   paymentAccepted(txId: string): void {
     for (const cb of this.payment) cb(txId);
   }
-  blockSealed(height: bigint, hash: string, minerIdx: string): void {
-    for (const cb of this.sealed) cb(height, hash, minerIdx);
+  blockSealed(height: bigint, hash: string, minerIdx: string, txCount: number): void {
+    for (const cb of this.sealed) cb(height, hash, minerIdx, txCount);
   }
 }
 
@@ -135,6 +138,9 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
     // PostgreSQL: two at a time (payments serialise on the audit head; the
     // second overlaps one batch's commit with the next's work), larger.
     // 2,000 waiting holds is about two seconds of the measured capacity.
+    const backlog = new Backlog(opts.backlogLimit ?? backlogLimit(config.batchSize));
+    events.onPayment(() => backlog.accepted());
+    events.onSealed((_h, _hash, _m, txCount) => backlog.sealed(txCount));
     const holds = new HoldBatcher(store.db, store.kind === 'pglite' ? { maxBatch: 32, maxInFlight: 1, maxQueued: 2_000 } : { maxBatch: 256, maxInFlight: 2, maxQueued: 2_000 });
     events.onSealed(() => paymentCache.sealed());
     const deps: AppDeps = {
@@ -153,6 +159,7 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
       ...(opts.bankValidators ? { bankValidators: opts.bankValidators } : {}),
       paymentCache,
       holds,
+      backlog,
     };
     const hasher = await hasherStarting;
     log.info({ engine: hasher.engine, threads: hasher.threads }, 'hash engine selected');
@@ -205,6 +212,7 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
       await app.ready();
       // A database that is down at start-up is retried in the background; the pool starts once it is ready.
       const onReady = async () => {
+        backlog.resync((await countPending(store.db)).count);
         await appendAudit(store.db, { actor: 'system', action: 'settings', payload: safeSettings(config, store.kind, hasher.engine) });
         await pool.start();
       };

@@ -6,6 +6,7 @@ import type { BankValidator } from '../domain/validation.ts';
 import type { BankCode } from '../domain/banks.ts';
 import type { PaymentReadCache } from './payment-cache.ts';
 import type { HoldSink } from './hold-batcher.ts';
+import type { Backlog } from './backlog.ts';
 
 export interface LedgerRules {
   readonly difficulty: number;
@@ -16,7 +17,7 @@ export interface LedgerRules {
 /** Notifications the ledger gives after a commit (the pool and live views listen). */
 export interface LedgerEvents {
   paymentAccepted(txId: string): void;
-  blockSealed(height: bigint, hash: string, minerIdx: string): void;
+  blockSealed(height: bigint, hash: string, minerIdx: string, txCount: number): void;
 }
 
 export interface AppDeps {
@@ -35,6 +36,8 @@ export interface AppDeps {
   readonly paymentCache?: PaymentReadCache;
   /** Where payment holds go: the server's group-commit batcher (use cases default to one call per hold). */
   readonly holds?: HoldSink;
+  /** Payments accepted and not yet sealed; past its limit new payments are refused with 503 (the server wires one). */
+  readonly backlog?: Backlog;
 }
 
 export const noEvents: LedgerEvents = {

@@ -44,8 +44,10 @@ export async function pay(deps: AppDeps, input: PayInput): Promise<PayResult> {
   try {
     return await payChecked(deps, input);
   } catch (e) {
-    // A refusal changes nothing but is recorded, with its reason code.
-    if (e instanceof IdxError) {
+    // A refusal changes nothing but is recorded, with its reason code; shedding
+    // load (SERVICE_UNAVAILABLE) is not a decision about the payment and would
+    // only add work when the ledger has too much.
+    if (e instanceof IdxError && e.code !== 'SERVICE_UNAVAILABLE') {
       await appendAudit(deps.db, {
         actor: input.senderIdx,
         related: typeof input.receiver_idx === 'string' && /^IDX_[0-9a-f]{32}$/.test(input.receiver_idx) ? input.receiver_idx : null,
@@ -89,6 +91,9 @@ async function payChecked(deps: AppDeps, input: PayInput): Promise<PayResult> {
     action: 'payment.accepted',
     payload: { tx_id: row.txId, amount: formatPaise(amount), fee_total: formatPaise(fees.feeTotal), idempotency_key: key },
   };
+  if (deps.backlog?.refuse()) {
+    throw new IdxError('SERVICE_UNAVAILABLE', 'The ledger is settling earlier payments; try again in a moment.');
+  }
   // One statement does it all (idx_pay): a hold whose key another request
   // took first is given back in the same statement. The server batches holds
   // (group commit); without a batcher each is its own call.

@@ -166,7 +166,7 @@ export async function sealBlock(deps: AppDeps, req: SealRequest): Promise<SealRe
       const next = req.nextBatch === undefined ? undefined : { tip: { height, hash, timestampMs: block.header.timestampMs }, pending };
       return { accepted: true as const, height, hash, consensus, minerFee: isSystem ? 0n : minerFee, bankFees, ...(next ? { next } : {}) };
     });
-    deps.events.blockSealed(result.height, result.hash, block.minerIdx);
+    deps.events.blockSealed(result.height, result.hash, block.minerIdx, block.txs.length);
     return result;
   } catch (e) {
     if (e instanceof Refused) {
