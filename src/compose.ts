@@ -58,7 +58,7 @@ export interface LedgerOptions {
 }
 
 export function storeOptionsFor(config: Config): StoreOptions {
-  return config.databaseUrl !== null ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir };
+  return config.databaseUrl !== null ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir, thread: true };
 }
 
 /** A fan-out of ledger events to any number of listeners. */

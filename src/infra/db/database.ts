@@ -6,9 +6,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, Migrator, type Transaction } from 'kysely';
-import type { PGlite } from '@electric-sql/pglite';
 import { PostgresDialect } from 'kysely';
 import { SingleConnectionPool } from './pglite-dialect.ts';
+// PGlite itself is loaded by openInProcess only for the embedded store (start-up time).
+import { INT8_OID, openInProcess, openOnThread } from './pglite-runner.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Schema } from './schema.ts';
 
@@ -35,9 +36,10 @@ export interface Store {
 
 export type StoreOptions =
   | { kind: 'postgres'; url: string; poolSize?: number }
-  | { kind: 'pglite'; dataDir: string | null }; // null: in memory
+  /** null: in memory. `thread`: run the database on a thread of its own (the server; default: this thread). */
+  | { kind: 'pglite'; dataDir: string | null; thread?: boolean };
 
-export const INT8_OID = 20;
+export { INT8_OID };
 
 export async function openStore(opts: StoreOptions): Promise<Store> {
   let db: Db;
@@ -52,21 +54,11 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     inUse = opened.inUse;
     location = opened.location;
   } else {
-    // BIGINT as bigint on both stores (postgres-pool.ts gives pg the same parser).
-    const { PGlite, protocol, parse } = await import('@electric-sql/pglite');
-    const parsers = { [INT8_OID]: (v: string) => BigInt(v) };
-    let pglite: PGlite;
-    if (opts.dataDir === null) {
-      pglite = new PGlite({ parsers });
-      location = 'memory://';
-    } else {
-      const dir = path.resolve(opts.dataDir, 'pglite');
-      mkdirSync(dir, { recursive: true });
-      pglite = new PGlite(dir, { parsers });
-      location = dir;
-    }
-    await pglite.waitReady;
-    const single = new SingleConnectionPool(pglite, { serialize: protocol.serialize, parseResults: parse.parseResults });
+    const dir = opts.dataDir === null ? null : path.resolve(opts.dataDir, 'pglite');
+    if (dir !== null) mkdirSync(dir, { recursive: true });
+    location = dir ?? 'memory://';
+    const runner = opts.thread && dir !== null ? await openOnThread(dir) : await openInProcess(dir);
+    const single = new SingleConnectionPool(runner);
     inUse = () => (single.busy ? 1 : 0);
     db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: single as never }) });
     sealDb = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: single.urgent() as never }) });

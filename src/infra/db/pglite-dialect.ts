@@ -5,8 +5,7 @@
  * `urgent()` view jumps the queue: the sealer uses it, so a flood of payments
  * cannot starve the blocks that settle them.
  */
-import type { PGlite } from '@electric-sql/pglite';
-import { runOnce, type ProtocolApi } from './pglite-protocol.ts';
+import type { StatementRunner } from './pglite-runner.ts';
 
 interface PoolClient {
   query(sql: string, params: unknown[]): Promise<{ command?: string; rowCount?: number; rows: unknown[] }>;
@@ -19,10 +18,7 @@ export class SingleConnectionPool {
   private readonly urgentWaiters: Array<() => void> = [];
   private closed = false;
 
-  constructor(
-    private readonly pg: PGlite,
-    private readonly api: ProtocolApi,
-  ) {}
+  constructor(private readonly pg: StatementRunner) {}
 
   /** The same connection, handed out before any ordinary waiter; ending it ends nothing. */
   urgent(): { connect(): Promise<PoolClient>; end(): Promise<void> } {
@@ -36,8 +32,8 @@ export class SingleConnectionPool {
     let released = false;
     return {
       query: async (sql, params) => {
-        const r = await runOnce(this.pg, this.api, sql, params);
-        return { command: (r as { command?: string }).command, rowCount: r.affectedRows ?? 0, rows: r.rows };
+        const r = await this.pg.run(sql, params);
+        return { command: r.command, rowCount: r.affectedRows ?? 0, rows: r.rows };
       },
       release: () => {
         if (released) return;

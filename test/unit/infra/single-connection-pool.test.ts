@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { PGlite } from '@electric-sql/pglite';
 import { SingleConnectionPool } from '../../../src/infra/db/pglite-dialect.ts';
-import type { ProtocolApi } from '../../../src/infra/db/pglite-protocol.ts';
+import type { StatementRunner } from '../../../src/infra/db/pglite-runner.ts';
 
 /** Only the holder order matters here: a stand-in for the embedded database. */
-const fake = { query: async () => ({ rows: [], affectedRows: 0 }), exec: async () => [], close: async () => {} } as unknown as PGlite;
-const api = {} as ProtocolApi;
+const fake: StatementRunner = { run: async () => ({ rows: [], affectedRows: 0 }), close: async () => {} };
 
 describe('SingleConnectionPool', () => {
   test('one holder at a time, ordinary waiters in arrival order, urgent waiters (the sealer) first', async () => {
-    const pool = new SingleConnectionPool(fake, api);
+    const pool = new SingleConnectionPool(fake);
     const order: string[] = [];
     const first = await pool.connect();
     assert.equal(pool.busy, true);
@@ -34,7 +32,7 @@ describe('SingleConnectionPool', () => {
 
   test("ending the urgent view does not close the database", async () => {
     let closed = 0;
-    const pool = new SingleConnectionPool({ ...fake, close: async () => void closed++ } as unknown as PGlite, api);
+    const pool = new SingleConnectionPool({ ...fake, close: async () => void closed++ });
     await pool.urgent().end();
     assert.equal(closed, 0);
     (await pool.connect()).release();

@@ -1,0 +1,97 @@
+/**
+ * Where the embedded database's statements run. In process: PGlite executes
+ * on the calling thread (tests, small tools). On a thread of its own (the
+ * server): the WebAssembly backend runs beside the event loop instead of
+ * inside it, so taking payments over HTTP and executing SQL use two cores.
+ * Both are the same `StatementRunner`; SingleConnectionPool hands it to one
+ * holder at a time.
+ */
+import { Worker } from 'node:worker_threads';
+import type { PGlite } from '@electric-sql/pglite';
+import { runOnce, type ProtocolApi } from './pglite-protocol.ts';
+
+export interface StatementResult {
+  readonly command?: string;
+  readonly affectedRows?: number;
+  readonly rows: unknown[];
+}
+
+export interface StatementRunner {
+  run(sql: string, params: readonly unknown[]): Promise<StatementResult>;
+  close(): Promise<void>;
+}
+
+export const INT8_OID = 20;
+/** BIGINT as bigint on both stores (postgres-pool.ts gives pg the same parser). */
+export const parsers = { [INT8_OID]: (v: string) => BigInt(v) };
+
+/** Opens PGlite on this thread (dataDir null: in memory). */
+export async function openInProcess(dataDir: string | null): Promise<StatementRunner> {
+  const { PGlite, protocol, parse } = await import('@electric-sql/pglite');
+  const pg: PGlite = dataDir === null ? new PGlite({ parsers }) : new PGlite(dataDir, { parsers });
+  await pg.waitReady;
+  const api: ProtocolApi = { serialize: protocol.serialize, parseResults: parse.parseResults };
+  return {
+    run: async (sql, params) => {
+      const r = await runOnce(pg, api, sql, params);
+      return { command: (r as { command?: string }).command, affectedRows: r.affectedRows ?? 0, rows: r.rows };
+    },
+    close: () => pg.close(),
+  };
+}
+
+/** Messages between the main thread and the database thread. */
+export type ToDbThread = { readonly id: number; readonly sql: string; readonly params: readonly unknown[] } | { readonly id: number; readonly close: true };
+export type FromDbThread =
+  | { readonly id: number; readonly ok: true; readonly result?: StatementResult }
+  | { readonly id: number; readonly ok: false; readonly error: { readonly message: string; readonly fields: Record<string, unknown> } }
+  | { readonly id: 0; readonly fatal: string };
+
+/** Opens PGlite on a thread of its own: resolves once it is ready (or rejects with why not). */
+export async function openOnThread(dataDir: string): Promise<StatementRunner> {
+  const worker = new Worker(new URL('./pglite-thread-entry.mjs', import.meta.url), { workerData: { dataDir } });
+  const waiting = new Map<number, { resolve: (r: StatementResult | undefined) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  let dead: Error | null = null;
+  const failAll = (e: Error) => {
+    dead = e;
+    for (const w of waiting.values()) w.reject(e);
+    waiting.clear();
+  };
+  await new Promise<void>((resolve, reject) => {
+    const onMessage = (m: FromDbThread) => {
+      if ('fatal' in m) return reject(new Error(m.fatal));
+      if (m.id === 0) {
+        worker.off('message', onMessage);
+        resolve();
+      }
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+    worker.once('exit', () => reject(new Error('the database thread exited during start-up')));
+  });
+  worker.on('message', (m: FromDbThread) => {
+    const w = waiting.get(m.id);
+    if (!w || 'fatal' in m) return;
+    waiting.delete(m.id);
+    if (m.ok) w.resolve(m.result);
+    else w.reject(Object.assign(new Error(m.error.message), m.error.fields));
+  });
+  worker.on('error', (e) => failAll(e instanceof Error ? e : new Error(String(e))));
+  worker.on('exit', () => failAll(new Error('the embedded database is closed')));
+  const send = (msg: ToDbThread) =>
+    new Promise<StatementResult | undefined>((resolve, reject) => {
+      if (dead) return reject(dead);
+      waiting.set(msg.id, { resolve, reject });
+      worker.postMessage(msg);
+    });
+  let closing: Promise<void> | null = null;
+  return {
+    run: async (sql, params) => (await send({ id: nextId++, sql, params }))!,
+    close: () =>
+      (closing ??= (async () => {
+        if (!dead) await send({ id: nextId++, close: true }).catch(() => {});
+        await worker.terminate();
+      })()),
+  };
+}

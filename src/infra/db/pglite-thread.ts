@@ -1,0 +1,39 @@
+/**
+ * The database thread: opens PGlite in `workerData.dataDir`, says ready (id
+ * 0), then runs each statement it is sent, one at a time, and answers with
+ * its result or its error (message plus the PostgreSQL fields: code, detail,
+ * constraint...). A `close` message closes the database and answers.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openInProcess } from './pglite-runner.ts';
+import type { FromDbThread, ToDbThread } from './pglite-runner.ts';
+
+const port = parentPort!;
+const post = (m: FromDbThread) => port.postMessage(m);
+
+try {
+  const db = await openInProcess((workerData as { dataDir: string }).dataDir);
+  // One statement at a time, in arrival order (the pool on the main thread sends one at a time anyway).
+  let queue: Promise<void> = Promise.resolve();
+  port.on('message', (m: ToDbThread) => {
+    queue = queue.then(() => handle(m));
+  });
+  const handle = async (m: ToDbThread): Promise<void> => {
+    if ('close' in m) {
+      await db.close().catch(() => {});
+      post({ id: m.id, ok: true });
+      return;
+    }
+    try {
+      post({ id: m.id, ok: true, result: await db.run(m.sql, m.params) });
+    } catch (e) {
+      const err = e as Error & Record<string, unknown>;
+      const fields: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(err)) if (typeof v === 'string' || typeof v === 'number') fields[k] = v;
+      post({ id: m.id, ok: false, error: { message: err?.message ?? String(e), fields } });
+    }
+  };
+  post({ id: 0, ok: true });
+} catch (e) {
+  post({ id: 0, fatal: (e as Error)?.message ?? String(e) });
+}
