@@ -46,7 +46,7 @@ async function once(args: string[], batch: number): Promise<E2eResult> {
       if (r.status !== 200) throw new Error(`mining/start: ${r.status}`);
       miners.push(m);
     }
-    const accepted: Array<{ id: string; ms: number }> = [];
+    const accepted: Array<{ id: string; ms: number; from: BenchUser }> = [];
     let refused = 0;
     let inflight = 0;
     const maxInflight = 512;
@@ -64,7 +64,7 @@ async function once(args: string[], batch: number): Promise<E2eResult> {
         inflight++;
         const p = request(`${server.url}/api/transactions`, 'POST', { receiver_idx: to.userIdx, amount: '1.00' }, from.headers)
           .then((r) => {
-            if (r.status === 201) accepted.push({ id: (r.body as { transaction: { tx_id: string } }).transaction.tx_id, ms: r.ms });
+            if (r.status === 201) accepted.push({ id: (r.body as { transaction: { tx_id: string } }).transaction.tx_id, ms: r.ms, from });
             else refused++;
           })
           .catch(() => {
@@ -80,7 +80,6 @@ async function once(args: string[], batch: number): Promise<E2eResult> {
     await Promise.all(pending);
     const windowEnd = Date.now();
     // Let the pool drain what is pending (bounded).
-    const owner = users[0]!;
     const drainUntil = Date.now() + 30_000;
     const lastId = accepted.at(-1)?.id;
     while (lastId && Date.now() < drainUntil) {
@@ -112,18 +111,9 @@ async function once(args: string[], batch: number): Promise<E2eResult> {
     const sample = accepted.filter((_, i) => i % Math.max(1, Math.floor(accepted.length / 2000)) === 0);
     const conf: number[] = [];
     let unconfirmed = 0;
-    const senderOf = new Map<string, BenchUser>();
-    void senderOf;
     for (const s of sample) {
-      // any user who is a party can read it; try the owner of the first users until one answers
-      let tx: { created_at: string; confirmed_at: string | null } | null = null;
-      for (const u of [owner, ...users]) {
-        const r = await request(`${server.url}/api/transactions/${s.id}`, 'GET', undefined, u.headers);
-        if (r.status === 200) {
-          tx = (r.body as { transaction: { created_at: string; confirmed_at: string | null } }).transaction;
-          break;
-        }
-      }
+      const r = await request(`${server.url}/api/transactions/${s.id}`, 'GET', undefined, s.from.headers);
+      const tx = r.status === 200 ? (r.body as { transaction: { created_at: string; confirmed_at: string | null } }).transaction : null;
       if (!tx || tx.confirmed_at === null) unconfirmed++;
       else conf.push(Date.parse(tx.confirmed_at) - Date.parse(tx.created_at));
     }

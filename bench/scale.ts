@@ -1,8 +1,9 @@
 /**
  * Scale: N registered active miners. Resident memory per miner (server RSS
  * with N miners racing minus before they started, over N), leaderboard
- * p50/p99, and the coordinator's round build time p50/p99 (template read,
- * N headers, start on every thread).
+ * p50/p99, the coordinator's round build time p50/p99 (template read when
+ * needed, N headers, start on every thread; joins included), and its
+ * hand-off p50/p99: from a solution to the next round on every thread.
  *   npm run bench -- scale [--miners 100,1000] [--json]
  */
 import { readFileSync } from 'node:fs';
@@ -33,14 +34,14 @@ async function once(n: number) {
       const r = await request(`${server.url}/api/mining/start`, 'POST', undefined, u.headers);
       if (r.status !== 200) throw new Error(`start: ${r.status}`);
     }
-    // Keep rounds coming: payments for the miners to race on.
-    for (let i = 0; i < 20; i++) await request(`${server.url}/api/transactions`, 'POST', { receiver_idx: users[(i + 1) % n]!.userIdx, amount: '1.00' }, users[i % n]!.headers);
+    // Keep rounds coming: payments for the miners to race on (about 20 blocks: 20 solutions' hand-offs).
+    for (let i = 0; i < 200; i++) await request(`${server.url}/api/transactions`, 'POST', { receiver_idx: users[(i + 1) % n]!.userIdx, amount: '1.00' }, users[i % n]!.headers);
     await new Promise((r) => setTimeout(r, 3000));
     const after = rssKb(server.proc.pid!);
     const lat: number[] = [];
     for (let i = 0; i < 300; i++) lat.push((await request(`${server.url}/api/mining/leaderboard?limit=100&sort_by=${i % 2 ? 'fees' : 'blocks'}`, 'GET')).ms);
     const lb = summary(lat);
-    const st = (await request(`${server.url}/api/mining/pool-status`, 'GET')).body as { pool: { active_miners: number; round_build_ms: { p50: number; p99: number }; blocks_sealed: number } };
+    const st = (await request(`${server.url}/api/mining/pool-status`, 'GET')).body as { pool: { active_miners: number; round_build_ms: { p50: number; p99: number }; handoff_ms: { p50: number; p99: number }; blocks_sealed: number } };
     return {
       miners: n,
       active: st.pool.active_miners,
@@ -49,6 +50,7 @@ async function once(n: number) {
       kb_per_miner: round((after - before) / n),
       leaderboard_ms: { p50: lb.p50, p99: lb.p99 },
       round_build_ms: st.pool.round_build_ms,
+      handoff_ms: st.pool.handoff_ms,
       blocks_sealed: st.pool.blocks_sealed,
     };
   } finally {
@@ -64,6 +66,6 @@ export async function run(args: string[]): Promise<void> {
   output(
     args,
     { bench: 'scale', cpu: cpuModel(), results },
-    results.map((r) => ({ miners: r.miners, 'KB/miner': r.kb_per_miner, 'leaderboard p99 ms': r.leaderboard_ms.p99, 'round build p50 ms': r.round_build_ms.p50, 'round build p99 ms': r.round_build_ms.p99 })),
+    results.map((r) => ({ miners: r.miners, 'KB/miner': r.kb_per_miner, 'leaderboard p99 ms': r.leaderboard_ms.p99, 'round build p50 ms': r.round_build_ms.p50, 'round build p99 ms': r.round_build_ms.p99, 'hand-off p50 ms': r.handoff_ms.p50, 'hand-off p99 ms': r.handoff_ms.p99 })),
   );
 }

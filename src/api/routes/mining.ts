@@ -250,6 +250,7 @@ export const miningRoutes: FastifyPluginAsyncTypebox<MiningRouteOptions> = async
               hash_rate_per_second: Type.String(),
               blocks_sealed: Type.Integer(),
               round_build_ms: Type.Object({ p50: Type.Number(), p99: Type.Number() }),
+              handoff_ms: Type.Object({ p50: Type.Number(), p99: Type.Number() }),
             }),
           }),
           ...errors(429),
@@ -273,6 +274,7 @@ export const miningRoutes: FastifyPluginAsyncTypebox<MiningRouteOptions> = async
           hash_rate_per_second: s.hashRate.toFixed(2),
           blocks_sealed: s.blocksSealed,
           round_build_ms: s.roundBuildMs,
+          handoff_ms: s.handoffMs,
         },
       };
     },

@@ -44,6 +44,9 @@ export class MiningPool {
   private statsVersion = 0;
   private readonly rejected: Record<string, number> = {};
   private readonly buildTimes = new RoundTimes(256);
+  /** From a solution's arrival to the next round on every thread (the coordinator's overhead between rounds). */
+  private readonly handoffTimes = new RoundTimes(256);
+  private solutionAt: number | null = null;
   private readonly minerBytes = new MinerBytes(100_000);
   /** Pending payments known to follow the current round's (oldest first): the next round's template. */
   private lookahead: readonly TxRecord[] = [];
@@ -172,6 +175,7 @@ export class MiningPool {
       blocksSealed: this.blocksSealed,
       rejected: { ...this.rejected },
       roundBuildMs: this.buildTimes.percentiles(),
+      handoffMs: this.handoffTimes.percentiles(),
     };
   }
 
@@ -265,7 +269,10 @@ export class MiningPool {
     if (local.length > 0) this.hasher.start(local.length === job.candidates.length ? job : { ...job, candidates: local });
     else this.hasher.stop();
     for (const cb of this.roundListeners) cb(job);
-    this.buildTimes.add(performance.now() - t0);
+    const now = performance.now();
+    this.buildTimes.add(now - t0);
+    if (this.solutionAt !== null) this.handoffTimes.add(now - this.solutionAt);
+    this.solutionAt = null;
   }
 
   private onProgress(p: HashProgress): void {
@@ -283,6 +290,7 @@ export class MiningPool {
       return Promise.resolve(false);
     }
     let accepted = false;
+    this.solutionAt = performance.now();
     this.sealsQueued++;
     this.clearRound();
     this.hasher.stop();

@@ -3,7 +3,7 @@
  * once and each miner's candidate differs only in its 16 user_idx bytes. And
  * the ring of recent round build times the pool reports.
  */
-import { createHeader, encodeHeader, withMiner } from '../../domain/header.ts';
+import { createHeader, encodeHeader, HEADER_SIZE, MINER_OFFSET } from '../../domain/header.ts';
 import { fromHex } from '../../domain/hex.ts';
 import { userIdxToBytes } from '../../domain/ids.ts';
 import { txMerkleRoot } from '../../domain/merkle.ts';
@@ -18,7 +18,11 @@ export interface JobRules {
   readonly minerBytes: (userIdx: string) => Uint8Array;
 }
 
-/** The job for the height after `tip`: one candidate per miner, in the order given. */
+/**
+ * The job for the height after `tip`: one candidate per miner, in the order
+ * given. The candidates' headers are consecutive 108-byte views of one
+ * buffer, so the whole round goes to a thread as one copy.
+ */
 export function buildJob(
   jobId: number,
   tip: { readonly height: bigint; readonly hash: string; readonly timestampMs: bigint },
@@ -39,12 +43,14 @@ export function buildJob(
       nonce: 0,
     }),
   );
-  return {
-    jobId,
-    height,
-    target: targetForDifficulty(rules.difficulty),
-    candidates: miners.map((m) => ({ minerIdx: m, header: withMiner(base, rules.minerBytes(m)) })),
-  };
+  const packed = new Uint8Array(miners.length * HEADER_SIZE);
+  const candidates = miners.map((m, i) => {
+    const at = i * HEADER_SIZE;
+    packed.set(base, at);
+    packed.set(rules.minerBytes(m), at + MINER_OFFSET);
+    return { minerIdx: m, header: packed.subarray(at, at + HEADER_SIZE) };
+  });
+  return { jobId, height, target: targetForDifficulty(rules.difficulty), candidates };
 }
 
 /** The last `size` durations (ms) and their p50/p99, rounded to microseconds. */

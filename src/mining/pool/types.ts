@@ -41,4 +41,6 @@ export interface PoolStatus {
   readonly rejected: Readonly<Record<string, number>>;
   /** Time to build and hand out a round (template read, every miner's header, start on every thread), last 256 rounds. */
   readonly roundBuildMs: { readonly p50: number; readonly p99: number };
+  /** From a solution's arrival to the next round on every thread, last 256 solutions (the pipeline makes it the job build only). */
+  readonly handoffMs: { readonly p50: number; readonly p99: number };
 }

@@ -9,6 +9,7 @@ import { createEngine } from '../engines/index.ts';
 import type { EngineName } from '../engines/types.ts';
 import { FairScanner } from './scanner.ts';
 import { CLOSING, GEN, type FromWorker, type ToWorker } from './messages.ts';
+import { unpackHeaders } from './packing.ts';
 
 const { engine: engineName, control, port } = workerData as { engine: EngineName; control: SharedArrayBuffer; port: MessagePort };
 const ctrl = new Int32Array(control);
@@ -43,7 +44,7 @@ function main(): void {
       if (msg.type === 'job') {
         if (scanner.job) report();
         gen = msg.gen;
-        scanner.load({ jobId: msg.jobId, target: msg.target, headers: msg.headers, nonceStart: msg.nonceStart, nonceSpan: msg.nonceSpan });
+        scanner.load({ jobId: msg.jobId, target: msg.target, headers: unpackHeaders(msg.packed), nonceStart: msg.nonceStart, nonceSpan: msg.nonceSpan });
       } else if (msg.type === 'stop') {
         if (scanner.job) report();
         gen = msg.gen;

@@ -1,6 +1,6 @@
 /** Typed messages between the thread hasher and its workers. */
 export type ToWorker =
-  | { readonly type: 'job'; readonly gen: number; readonly jobId: number; readonly target: Uint32Array; readonly headers: Uint8Array[]; readonly nonceStart: number; readonly nonceSpan: number }
+  | { readonly type: 'job'; readonly gen: number; readonly jobId: number; readonly target: Uint32Array; /** The candidates' 108-byte headers, one after another. */ readonly packed: Uint8Array; readonly nonceStart: number; readonly nonceSpan: number }
   | { readonly type: 'stop'; readonly gen: number };
 
 export type FromWorker =

@@ -12,6 +12,7 @@ import type { EngineName } from '../engines/types.ts';
 import { CLOSING, GEN, isFromWorker, signalClosing, type FromWorker, type ToWorker } from './messages.ts';
 import type { Hasher, HashProgress, MiningJob, Solution } from './types.ts';
 import { Emitter } from './emitter.ts';
+import { packHeaders } from './packing.ts';
 
 interface Thread {
   readonly worker: Worker;
@@ -115,13 +116,13 @@ export async function createThreadHasher(opts: { threads: number; engine: Engine
       job = j;
       recent.set(j.jobId, j);
       if (recent.size > 16) recent.delete(recent.keys().next().value!);
-      const headers = j.candidates.map((c) => c.header);
+      const packed = packHeaders(j.candidates.map((c) => c.header));
       broadcast((t, g) => ({
         type: 'job',
         gen: g,
         jobId: j.jobId,
         target: j.target,
-        headers,
+        packed,
         nonceStart: t * span,
         nonceSpan: t === n - 1 ? 0x100000000 - t * span : span,
       }));
@@ -142,3 +143,4 @@ export async function createThreadHasher(opts: { threads: number; engine: Engine
     },
   };
 }
+

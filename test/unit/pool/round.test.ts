@@ -34,7 +34,13 @@ describe('buildJob', () => {
       );
       assert.equal(toHex(c.header), toHex(expected));
     }
-    assert.notEqual(job.candidates[0]!.header.buffer, job.candidates[1]!.header.buffer, 'each candidate owns its bytes');
+    // One buffer, consecutive 108-byte views that do not overlap (a thread gets the round as one copy).
+    const [a, b] = [job.candidates[0]!.header, job.candidates[1]!.header];
+    assert.equal(a.buffer, b.buffer);
+    assert.deepEqual([a.byteOffset, a.length, b.byteOffset, b.length], [0, 108, 108, 108]);
+    const before = toHex(b);
+    a.fill(0);
+    assert.equal(toHex(b), before, 'writing one candidate leaves the next as it was');
   });
 
   test("a clock behind the tip's timestamp keeps the tip's timestamp", () => {

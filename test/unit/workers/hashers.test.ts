@@ -117,3 +117,18 @@ for (const threads of [0, 2]) {
     });
   });
 }
+
+describe('packing a round for a thread', () => {
+  test('views of one buffer in order go as that buffer; anything else is copied in order; unpacking gives the same headers', async () => {
+    const { packHeaders, unpackHeaders } = await import('../../../src/mining/workers/packing.ts');
+    const buf = new Uint8Array(3 * 108).map((_, i) => i % 251);
+    const views = [0, 1, 2].map((i) => buf.subarray(i * 108, i * 108 + 108));
+    const same = packHeaders(views);
+    assert.equal(same.buffer, buf.buffer, 'no copy');
+    const loose = [views[2]!, views[0]!].map((v) => Uint8Array.from(v));
+    const copied = packHeaders(loose);
+    assert.notEqual(copied.buffer, buf.buffer);
+    assert.deepEqual(unpackHeaders(copied).map((h) => Buffer.from(h).toString('hex')), loose.map((h) => Buffer.from(h).toString('hex')));
+    assert.deepEqual(unpackHeaders(packHeaders([views[1]!, views[2]!])).map((h) => h[0]), [views[1]![0], views[2]![0]], 'views out of place are copied');
+  });
+});
