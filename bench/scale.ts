@@ -20,6 +20,8 @@ async function once(n: number) {
     SCRYPT_COST: '1024',
     MAX_MINERS: String(n),
     DIFFICULTY: '5',
+    // One payment per block: many solutions, and a backlog throughout the window (the steady state).
+    BATCH_SIZE: '1',
     SYSTEM_MINER: 'off',
     RATE_LIMIT_MINING_START: big,
     RATE_LIMIT_LEADERBOARD: big,
@@ -34,8 +36,8 @@ async function once(n: number) {
       const r = await request(`${server.url}/api/mining/start`, 'POST', undefined, u.headers);
       if (r.status !== 200) throw new Error(`start: ${r.status}`);
     }
-    // Keep rounds coming: payments for the miners to race on (about 20 blocks: 20 solutions' hand-offs).
-    for (let i = 0; i < 200; i++) await request(`${server.url}/api/transactions`, 'POST', { receiver_idx: users[(i + 1) % n]!.userIdx, amount: '1.00' }, users[i % n]!.headers);
+    // Keep rounds coming: a backlog of payments for the miners to race on (hundreds of solutions' hand-offs).
+    for (let i = 0; i < 1000; i++) await request(`${server.url}/api/transactions`, 'POST', { receiver_idx: users[(i + 1) % n]!.userIdx, amount: '1.00' }, users[i % n]!.headers);
     await new Promise((r) => setTimeout(r, 3000));
     const after = rssKb(server.proc.pid!);
     const lat: number[] = [];

@@ -35,8 +35,8 @@ export class MiningPool {
   /** Serializes round building and sealing: one at a time. */
   private chain: Promise<void> = Promise.resolve();
   private dirty = false;
-  /** Solutions whose seal has not finished (with the pipeline, more than one). */
-  private sealsQueued = 0;
+  /** The rounds of solutions whose seal has not finished (with the pipeline, more than one). */
+  private readonly sealQueue: Round[] = [];
   private graceTimer: NodeJS.Timeout | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
   private blocksSealed = 0;
@@ -203,7 +203,7 @@ export class MiningPool {
 
   /** A new payment: start at once when idle; a running round keeps its template. */
   onPayment(): void {
-    if (this.round === null && this.sealsQueued === 0) this.kick();
+    if (this.round === null && this.sealQueue.length === 0) this.kick();
   }
 
   private retryLater(): void {
@@ -227,10 +227,11 @@ export class MiningPool {
       this.graceTimer = null;
     }
     const batch = this.deps.rules.batchSize;
-    const window = next ? next.pending : await oldestPending(this.deps.db, 2 * batch);
+    const window = next ? next.pending : await oldestPending(this.deps.db, this.windowSize());
     const txs = window.slice(0, batch);
     this.lookahead = window.slice(batch);
     if (txs.length === 0) {
+      this.solutionAt = null; // idle: the next round (a new payment's) is no hand-off
       this.clearRound();
       this.hasher.stop();
       for (const cb of this.roundListeners) cb(null);
@@ -239,12 +240,14 @@ export class MiningPool {
     let miners = [...this.miners];
     if (miners.length === 0) {
       if (!this.settings.systemMiner) {
+        this.solutionAt = null;
         this.clearRound();
         this.hasher.stop();
         return;
       }
       const waited = this.deps.now() - txs[0]!.createdAt.getTime();
       if (waited < this.settings.systemMinerGraceMs) {
+        this.solutionAt = null;
         this.clearRound();
         this.hasher.stop();
         this.graceTimer = setTimeout(() => this.kick(), this.settings.systemMinerGraceMs - waited + 5);
@@ -255,6 +258,15 @@ export class MiningPool {
     }
     const tip = next ? next.tip : await readTip(this.deps.db, false);
     this.startRound(tip, txs, miners, null, t0);
+  }
+
+  /**
+   * Pending payments read for a round: its batch and what follows, so that a
+   * few heights can be started on solutions before their seals commit.
+   */
+  private windowSize(): number {
+    const b = this.deps.rules.batchSize;
+    return b + Math.max(b, Math.min(3 * b, 64));
   }
 
   /** Hands a round out: one candidate per miner (the system miner's when none), on every thread and to remote miners. */
@@ -291,7 +303,7 @@ export class MiningPool {
     }
     let accepted = false;
     this.solutionAt = performance.now();
-    this.sealsQueued++;
+    this.sealQueue.push(round);
     this.clearRound();
     this.hasher.stop();
     // The pipeline: the next height is mined on this solution while its seal runs.
@@ -301,17 +313,18 @@ export class MiningPool {
     this.chain = this.chain.then(async () => {
       const outcome = await this.seal(round, s);
       settle(outcome !== null && outcome.accepted);
-      this.sealsQueued--;
+      this.sealQueue.splice(this.sealQueue.indexOf(round), 1);
       accepted = outcome?.accepted ?? false;
-      const current = this.round;
-      if (outcome?.accepted && outcome.next && current?.parent === sealed) {
-        // The next round already runs on this block: keep it, and learn what follows it.
-        const inRound = new Set(current.txs.map((t) => t.txId));
-        this.lookahead = outcome.next.pending.filter((t) => !inRound.has(t.txId));
+      if (outcome?.accepted && outcome.next && this.round?.parent) {
+        // A round already runs on a solution (this one or a later one): keep it, and learn
+        // what follows the payments that rounds still hold.
+        const held = new Set<string>();
+        for (const r of [this.round, ...this.sealQueue]) for (const t of r.txs) held.add(t.txId);
+        this.lookahead = outcome.next.pending.filter((t) => !held.has(t.txId));
         return;
       }
       // A later solution's seal is queued: it decides what comes next.
-      if (this.sealsQueued > 0) return;
+      if (this.sealQueue.length > 0) return;
       if (outcome === null) {
         this.clearRound();
         this.hasher.stop();
@@ -330,7 +343,7 @@ export class MiningPool {
       return { accepted: false, reason: 'WRONG_PREVIOUS_HASH', message: 'Built on a block that was refused.', consensus: null };
     }
     const t0 = performance.now();
-    const result = await sealSolution(this.deps, round, s, 2 * this.deps.rules.batchSize, this.log);
+    const result = await sealSolution(this.deps, round, s, this.windowSize(), this.log);
     if (!result) return null;
     this.sealTimed((performance.now() - t0) / 1000, result.accepted);
     this.statsVersion++;
