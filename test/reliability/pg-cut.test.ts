@@ -50,6 +50,17 @@ async function call(url: string, method = 'GET', body?: unknown, headers: Record
   return { status: r.status, body: parsed };
 }
 
+/** A wait for the proxy's trigger that fails the test instead of hanging it. */
+async function bounded(p: Promise<void>, ms: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not seen within ${ms} ms`)), ms)));
+  try {
+    await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const unavailable = (r: Reply, what: string) => {
   assert.equal(r.status, 503, `${what}: ${r.status} ${JSON.stringify(r.body)}`);
   assert.equal(r.body.success, false, what);
@@ -174,8 +185,8 @@ describe('PostgreSQL cut while the server runs', { skip: pgAvailable ? false : `
 
   test('reset in the middle of sealing a block: 503 JSON, no crash; the seal is retried after the restore', async () => {
     await waitFor('blocks sealed before the cut', async () => (await height()) !== null && (await sealed()) >= 2, 60_000);
-    // Cut exactly while a seal's transaction is open (its INSERT into blocks is on the wire).
-    await proxy.cutWhen(/insert into "blocks"/i, 'reset');
+    // Cut exactly while a seal's transaction is open (its one write call, idx_seal_write, is on the wire).
+    await bounded(proxy.cutWhen(/idx_seal_write/, 'reset'), 60_000, 'a seal on the wire');
     const blocksBefore = await sealed(); // the interrupted block is not among them
     await whileCut('reset');
     await proxy.restore();
@@ -190,7 +201,7 @@ describe('PostgreSQL cut while the server runs', { skip: pgAvailable ? false : `
     const key = `hang-probe-${Date.now()}`;
     const cutting = proxy.cutWhen(new RegExp(key), 'hang');
     const inFlight = call(`${url}/api/transactions`, 'POST', { receiver_idx: users[3]!.userIdx, amount: '1.00' }, { ...users[2]!.headers, 'idempotency-key': key });
-    await cutting;
+    await bounded(cutting, 60_000, 'the probe payment on the wire');
     await whileCut('hang');
     unavailable(await inFlight, 'a payment whose statement went unanswered');
     assert.ok(logs.some((l) => l.includes('Query read timeout')), 'it ended by the statement timeout');
