@@ -19,6 +19,7 @@ import { MiningPool } from './mining/pool/coordinator.ts';
 import { selectEngine } from './mining/engines/index.ts';
 import { createHasher } from './mining/workers/index.ts';
 import { StoreReadiness } from './infra/db/readiness.ts';
+import { StoreUpkeep } from './infra/db/upkeep.ts';
 import { countPending } from './infra/db/repos/payments.ts';
 import { createMetrics, metricsPlugin } from './api/plugins/metrics.ts';
 import { healthRoutes } from './api/routes/health.ts';
@@ -40,6 +41,8 @@ export interface Ledger {
   readonly log: Logger;
   readonly events: EventHub;
   readonly readiness: StoreReadiness;
+  /** The embedded store's statistics upkeep (null on PostgreSQL, whose autovacuum does it). */
+  readonly upkeep: StoreUpkeep | null;
   close(): Promise<void>;
 }
 
@@ -177,6 +180,12 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
     events.onPayment(() => pool.onPayment());
     events.onSealed(() => pool.invalidate());
     const readiness = new StoreReadiness(store.db, log.child({ module: 'store' }));
+    // The embedded store has no autovacuum: its planner statistics are refreshed here.
+    const upkeep = store.kind === 'pglite' ? new StoreUpkeep(store.db, log.child({ module: 'store' })) : null;
+    if (upkeep) {
+      events.onPayment(() => upkeep.changed(1));
+      events.onSealed((_h, _hash, _m, txCount) => upkeep.changed(txCount + 1));
+    }
     const metrics = createMetrics({
       pendingPayments: async () => (await countPending(store.db)).count,
       activeMiners: () => pool.status().activeMiners,
@@ -212,6 +221,7 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
       await app.ready();
       // A database that is down at start-up is retried in the background; the pool starts once it is ready.
       const onReady = async () => {
+        await upkeep?.start();
         backlog.resync((await countPending(store.db)).count);
         await appendAudit(store.db, { actor: 'system', action: 'settings', payload: safeSettings(config, store.kind, hasher.engine) });
         await pool.start();
@@ -220,6 +230,7 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
       else void readiness.whenReady().then(onReady).catch((e: unknown) => log.error({ err: e }, 'start after recovery failed'));
     } catch (e) {
       readiness.close();
+      await upkeep?.close();
       await hasher.close();
       throw e;
     }
@@ -232,9 +243,11 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
       log,
       events,
       readiness,
+      upkeep,
       close: async () => {
         // The pool first (an in-flight seal finishes), then HTTP, then the store.
         readiness.close();
+        await upkeep?.close();
         await pool.close();
         await app.close();
         await holds.drained();

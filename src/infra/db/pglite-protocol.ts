@@ -51,15 +51,51 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/**
+ * Named prepared statements, per connection: a statement's SQL is parsed and
+ * planned by the backend once, and later runs send only Bind and Execute.
+ * At most `max` texts are kept (queries built with a variable number of
+ * parameters are many texts); beyond that, statements go unnamed. A text is
+ * kept only once a run that prepared it succeeded; a failed first run leaves
+ * a named statement nobody uses again (each attempt gets a new name).
+ */
+export class StatementCache {
+  private readonly names = new Map<string, string>();
+  private next = 0;
+  constructor(private readonly max = 256) {}
+
+  /** The name of `sql` if prepared, else a new name to prepare it under (null: do not prepare). */
+  lookup(sql: string): { name: string; prepared: boolean } | null {
+    const name = this.names.get(sql);
+    if (name !== undefined) return { name, prepared: true };
+    if (this.names.size >= this.max) return null;
+    return { name: `idx_s${++this.next}`, prepared: false };
+  }
+
+  remember(sql: string, name: string): void {
+    if (this.names.size < this.max) this.names.set(sql, name);
+  }
+
+  get size(): number {
+    return this.names.size;
+  }
+}
+
 /** Runs one statement (or, without parameters, one simple query string) in a single call. */
-export async function runOnce(pg: PGlite, api: ProtocolApi, sql: string, params: readonly unknown[]): Promise<Results> {
+export async function runOnce(pg: PGlite, api: ProtocolApi, sql: string, params: readonly unknown[], cache?: StatementCache): Promise<Results> {
   const s = api.serialize;
-  const message =
-    params.length === 0
-      ? s.query(sql)
-      : concat([s.parse({ text: sql }), s.bind({ values: params.map(toText) }), s.describe({ type: 'P' }), s.execute({}), s.sync()]);
+  let message: Uint8Array;
+  const named = params.length === 0 ? null : (cache?.lookup(sql) ?? null);
+  if (params.length === 0) message = s.query(sql);
+  else {
+    const values = params.map(toText);
+    const parts = named?.prepared ? [] : [s.parse({ text: sql, ...(named ? { name: named.name } : {}) })];
+    parts.push(s.bind({ values, ...(named ? { statement: named.name } : {}) }), s.describe({ type: 'P' }), s.execute({}), s.sync());
+    message = concat(parts);
+  }
   // The embedded file system writes through, so there is nothing to sync.
   const messages = await pg.execProtocolStream(message, { syncToFs: false });
   const results = api.parseResults(messages, (pg as unknown as { parsers: Parameters<ParseResults>[1] }).parsers);
+  if (named && !named.prepared) cache!.remember(sql, named.name);
   return results.at(-1)!;
 }

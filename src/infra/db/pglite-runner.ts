@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { PGlite } from '@electric-sql/pglite';
-import { runOnce, type ProtocolApi } from './pglite-protocol.ts';
+import { runOnce, StatementCache, type ProtocolApi } from './pglite-protocol.ts';
 
 export interface StatementResult {
   readonly command?: string;
@@ -31,9 +31,10 @@ export async function openInProcess(dataDir: string | null): Promise<StatementRu
   const pg: PGlite = dataDir === null ? new PGlite({ parsers }) : new PGlite(dataDir, { parsers });
   await pg.waitReady;
   const api: ProtocolApi = { serialize: protocol.serialize, parseResults: parse.parseResults };
+  const statements = new StatementCache();
   return {
     run: async (sql, params) => {
-      const r = await runOnce(pg, api, sql, params);
+      const r = await runOnce(pg, api, sql, params, statements);
       return { command: (r as { command?: string }).command, affectedRows: r.affectedRows ?? 0, rows: r.rows };
     },
     close: () => pg.close(),

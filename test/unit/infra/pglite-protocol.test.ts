@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { PGlite, parse, protocol } from '@electric-sql/pglite';
-import { runOnce, toText, type ProtocolApi } from '../../../src/infra/db/pglite-protocol.ts';
+import { runOnce, StatementCache, toText, type ProtocolApi } from '../../../src/infra/db/pglite-protocol.ts';
 import { INT8_OID } from '../../../src/infra/db/database.ts';
 
 describe('toText: parameters as node-postgres sends them', () => {
@@ -73,5 +73,27 @@ describe('runOnce against the embedded database', () => {
   test('parameterless SQL may hold several statements; the last result is returned', async () => {
     const r = await runOnce(pg, api, 'CREATE TABLE u (n int); INSERT INTO u VALUES (1), (2); SELECT count(*)::int AS c FROM u', []);
     assert.deepEqual(r.rows, [{ c: 2 }]);
+  });
+
+  test('prepared statements: parsed once, then bound by name; a failed first run is not kept', async () => {
+    const cache = new StatementCache(2);
+    const prepared = async () => (await runOnce(pg, api, 'SELECT count(*)::int AS n FROM pg_prepared_statements', [])).rows[0];
+    const before = (await prepared()) as { n: number };
+    const q = 'SELECT $1::int * 2 AS n';
+    for (let i = 1; i <= 3; i++) assert.deepEqual((await runOnce(pg, api, q, [i], cache)).rows, [{ n: 2 * i }]);
+    assert.equal(cache.size, 1);
+    assert.deepEqual(await prepared(), { n: before.n + 1 }, 'one statement prepared for three runs');
+    // A run that fails after its parse: the text is not kept, and the next run prepares it again under a new name.
+    await assert.rejects(runOnce(pg, api, 'SELECT 1 / $1::int AS n', [0], cache), /division by zero/);
+    assert.equal(cache.size, 1);
+    assert.deepEqual((await runOnce(pg, api, 'SELECT 1 / $1::int AS n', [1], cache)).rows, [{ n: 1 }]);
+    assert.equal(cache.size, 2);
+    // Past its bound, statements go unnamed and still run.
+    assert.deepEqual((await runOnce(pg, api, 'SELECT $1::int + 1 AS n', [1], cache)).rows, [{ n: 2 }]);
+    assert.equal(cache.size, 2);
+    assert.equal(cache.lookup('SELECT $1::int + 1 AS n'), null);
+    // A statement that fails while its prepared form is in use leaves the connection usable.
+    await assert.rejects(runOnce(pg, api, 'SELECT 1 / $1::int AS n', [0], cache), /division by zero/);
+    assert.deepEqual((await runOnce(pg, api, q, [21], cache)).rows, [{ n: 42 }]);
   });
 });

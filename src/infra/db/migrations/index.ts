@@ -5,6 +5,7 @@ import * as m002 from './002-audit.ts';
 import * as m003 from './003-functions.ts';
 import * as m004 from './004-batches.ts';
 import * as m005 from './005-seal.ts';
+import * as m006 from './006-hot-paths.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-ledger': m001,
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003-functions': m003,
   '004-batches': m004,
   '005-seal': m005,
+  '006-hot-paths': m006,
 };
 
 export const migrationProvider: MigrationProvider = {

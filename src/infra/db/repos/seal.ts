@@ -1,23 +1,77 @@
 /**
- * A seal's two trips to the store, inside the caller's transaction: what the
- * banks need to validate a block (the locked tip, whether the miner is a
- * user), and every write of an accepted block in one call (idx_seal_write).
+ * A seal's two trips to the store: what the banks need to validate a block
+ * (idx_seal_view), and every write of an accepted block in one call
+ * (idx_seal_write), which refuses with LEDGER_MOVED when what the banks read
+ * has changed since.
  */
 import { sql, type Selectable } from 'kysely';
 import type { Executor } from '../database.ts';
 import type { TransactionsTable } from '../schema.ts';
 import { toPayment, type PaymentRow } from './payments.ts';
 import type { BlockRow, TipRow, VerdictRow } from './chain.ts';
+import type { TxRecord } from '../../../domain/transaction.ts';
 import { canonicalJson, type Json } from '../../../domain/audit.ts';
 
-/** The chain tip, locked until the transaction ends, and whether `minerIdx` is a registered user. */
-export async function lockTipFor(ex: Executor, minerIdx: string): Promise<TipRow & { readonly minerKnown: boolean }> {
-  const r = await sql<{ height: bigint; hash: string; timestamp_ms: bigint; miner_known: boolean }>`
-    SELECT height, hash, timestamp_ms, EXISTS (SELECT 1 FROM users WHERE user_idx = ${minerIdx}) AS miner_known
-      FROM chain_state WHERE id = 1 FOR UPDATE`.execute(ex);
-  const row = r.rows[0];
-  if (!row) throw new Error('the chain tip is missing');
-  return { height: BigInt(row.height), hash: row.hash, timestampMs: BigInt(row.timestamp_ms), minerKnown: row.miner_known };
+/** What the banks need to validate a block, read in one statement (idx_seal_view). */
+export interface SealView {
+  readonly tip: TipRow;
+  /** Whether the block's miner is a registered user. */
+  readonly minerKnown: boolean;
+  /** The hash of the block already sealed at the candidate's height, if that height is sealed. */
+  readonly sealedHash: string | null;
+  /** The block's payments that exist, in any order. */
+  readonly payments: ReadonlyArray<TxRecord & { readonly status: 'pending' | 'confirmed' }>;
+}
+
+type ViewRow = {
+  v_tip_height: bigint;
+  v_tip_hash: string;
+  v_tip_timestamp_ms: bigint;
+  v_miner_known: boolean;
+  v_sealed_hash: string | null;
+  v_tx_id: string | null;
+  v_sender_idx: string;
+  v_receiver_idx: string;
+  v_amount_paise: bigint;
+  v_fee_total_paise: bigint;
+  v_fee_miner_paise: bigint;
+  v_fee_banks_paise: bigint;
+  v_status: 'pending' | 'confirmed';
+};
+
+export async function readSealView(ex: Executor, minerIdx: string, txIds: readonly string[], height: bigint): Promise<SealView> {
+  const r = await sql<ViewRow>`SELECT * FROM idx_seal_view(${minerIdx}::text, ${[...txIds]}::text[], ${height}::bigint)`.execute(ex);
+  const first = r.rows[0];
+  if (!first) throw new Error('the chain tip is missing');
+  return {
+    tip: { height: BigInt(first.v_tip_height), hash: first.v_tip_hash, timestampMs: BigInt(first.v_tip_timestamp_ms) },
+    minerKnown: first.v_miner_known,
+    sealedHash: first.v_sealed_hash,
+    payments: r.rows
+      .filter((row) => row.v_tx_id !== null)
+      .map((row) => ({
+        txId: row.v_tx_id!,
+        senderIdx: row.v_sender_idx,
+        receiverIdx: row.v_receiver_idx,
+        amount: BigInt(row.v_amount_paise),
+        feeTotal: BigInt(row.v_fee_total_paise),
+        feeMiner: BigInt(row.v_fee_miner_paise),
+        feeBanks: BigInt(row.v_fee_banks_paise),
+        status: row.v_status,
+      })),
+  };
+}
+
+/** Locks the chain tip until the transaction ends: no seal can change the ledger a view reads meanwhile. */
+export async function lockTip(ex: Executor): Promise<void> {
+  await sql`SELECT 1 FROM chain_state WHERE id = 1 FOR UPDATE`.execute(ex);
+}
+
+/** SQLSTATE of idx_seal_write when the ledger moved since the block was validated (the tip, or a payment's state). */
+export const LEDGER_MOVED = 'IX001';
+
+export function isLedgerMoved(e: unknown): boolean {
+  return (e as { code?: unknown } | null)?.code === LEDGER_MOVED;
 }
 
 export interface SealWrite {

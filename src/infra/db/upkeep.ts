@@ -1,0 +1,90 @@
+/**
+ * The embedded store's upkeep. PGlite runs PostgreSQL without its background
+ * workers: no autovacuum, so nothing refreshes the planner's statistics, and
+ * a planner that still believes a table holds the rows it held at start-up
+ * plans badly (a lookup by key becomes a scan of a table it thinks tiny).
+ * This does what autovacuum's analyze does on a server, by its rule: the
+ * tables are analyzed at start, and again once the rows changed since the
+ * last analyze (payments taken and settled, users registered, as the ledger
+ * reports them through `changed`) pass 50 + 10% of the rows then counted.
+ * An ANALYZE reads a bounded sample of each table (tens of milliseconds).
+ * The hot statements (idx_pay_many, idx_seal_view, idx_seal_write) do not
+ * depend on it: they run with planner settings of their own (migration 006).
+ * PostgreSQL needs none of this.
+ */
+import { sql } from 'kysely';
+import type { Db } from './database.ts';
+
+export interface UpkeepLog {
+  warn(obj: object, msg: string): void;
+}
+
+/** The tables whose statistics the ledger's queries depend on (not the audit log, which is only appended and read in order). */
+const TABLES = sql`transactions, users, blocks, block_verdicts, miner_statistics, banks`;
+
+export class StoreUpkeep {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private closed = false;
+  private changes = 0;
+  private rowsAtLastRun = 0;
+  /** ANALYZE runs done (for tests and metrics). */
+  runs = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly log: UpkeepLog,
+    private readonly checkEveryMs = 2_000,
+  ) {}
+
+  /** Analyzes now, then checks the changes every `checkEveryMs` until closed. */
+  async start(): Promise<void> {
+    await this.analyze();
+    this.schedule();
+  }
+
+  /** Rows inserted or updated by the ledger (payments, settlements, registrations). */
+  changed(rows: number): void {
+    this.changes += rows;
+  }
+
+  /** Whether autovacuum's rule asks for an ANALYZE now. */
+  get due(): boolean {
+    return this.changes > 50 + 0.1 * this.rowsAtLastRun;
+  }
+
+  /** One ANALYZE of the ledger's tables; a failure is logged, never thrown (the next check tries again). */
+  analyze(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.running ??= (async () => {
+      const changes = this.changes;
+      try {
+        await sql`ANALYZE ${TABLES}`.execute(this.db);
+        const r = await sql<{ n: number }>`SELECT coalesce(max(reltuples), 0)::float8 AS n FROM pg_class WHERE relname = 'transactions'`.execute(this.db);
+        this.rowsAtLastRun = Math.max(0, Number(r.rows[0]?.n ?? 0));
+        this.changes -= changes;
+        this.runs++;
+      } catch (e) {
+        this.log.warn({ err: e }, 'ANALYZE failed');
+      }
+    })().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => {
+      void (this.due ? this.analyze() : Promise.resolve()).then(() => this.schedule());
+    }, this.checkEveryMs);
+    this.timer.unref();
+  }
+}
