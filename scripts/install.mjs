@@ -1,12 +1,20 @@
-// npm ci / npm install run this: builds the SHA-NI addon with node-gyp.
-// It never fails the install: without a compiler, headers or node-gyp, the
-// server uses another hash engine and says why at start-up.
+// npm ci / npm install run this: builds the start-up bundle (dist/, see
+// scripts/build.mjs) and the SHA-NI addon with node-gyp. It never fails the
+// install: without a compiler, headers or node-gyp, the server uses another
+// hash engine and says why at start-up; a bundle that failed to build is
+// built (or its error shown) by `npm start`.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
+try {
+  const { buildBundle } = await import('./build.mjs');
+  await buildBundle();
+} catch (e) {
+  console.log(`idxchain install: the start-up bundle was not built (${String(e?.message ?? e).split('\n')[0]}); npm start will try again.`);
+}
 let gyp;
 try {
   gyp = require.resolve('node-gyp/bin/node-gyp.js');

@@ -219,12 +219,17 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
         ],
       });
       await app.ready();
+      // The embedded store opened on its thread meanwhile; one that cannot open stops the start here.
+      await store.opened.catch(async (e: unknown) => {
+        await app.close();
+        throw e;
+      });
       // A database that is down at start-up is retried in the background; the pool starts once it is ready.
       const onReady = async () => {
-        await upkeep?.start();
         backlog.resync((await countPending(store.db)).count);
         await appendAudit(store.db, { actor: 'system', action: 'settings', payload: safeSettings(config, store.kind, hasher.engine) });
         await pool.start();
+        void upkeep?.start(); // not awaited: start-up does not wait for statistics; close() waits for it
       };
       if (await readiness.start()) await onReady();
       else void readiness.whenReady().then(onReady).catch((e: unknown) => log.error({ err: e }, 'start after recovery failed'));

@@ -1,7 +1,7 @@
 /** `npm start`: parse the settings, open the store, serve. One clear line and exit 1 on a bad setting. */
 import os from 'node:os';
 import { ConfigError, parseConfig } from '../infra/config.ts';
-import { createLedger } from '../compose.ts';
+import { startPgliteThread } from '../infra/db/pglite-runner.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -14,9 +14,12 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  // The embedded database opens on its own thread while the rest of the server loads (start-up time).
+  const started = config.databaseUrl === null ? startPgliteThread(config.dataDir) : null;
+  const { createLedger, storeOptionsFor } = await import('../compose.ts');
   let ledger;
   try {
-    ledger = await createLedger({ config });
+    ledger = await createLedger({ config, store: started ? { kind: 'pglite', dataDir: config.dataDir, thread: true, started } : storeOptionsFor(config) });
   } catch (e) {
     process.stderr.write(`idxchain: cannot start: ${(e as Error).message}\n`);
     process.exit(1);

@@ -9,11 +9,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync } from 'fastify';
 import fastifyStatic from '@fastify/static';
+import { projectRoot } from '../../infra/root.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const ROOT = projectRoot(import.meta.url);
 const WEB = path.join(ROOT, 'web');
 
 const TYPES: Record<string, string> = {

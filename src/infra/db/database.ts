@@ -5,11 +5,11 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Kysely, Migrator, type Transaction } from 'kysely';
+import { Kysely, Migrator, sql, type Transaction } from 'kysely';
 import { PostgresDialect } from 'kysely';
 import { SingleConnectionPool } from './pglite-dialect.ts';
 // PGlite itself is loaded by openInProcess only for the embedded store (start-up time).
-import { INT8_OID, openInProcess, openOnThread } from './pglite-runner.ts';
+import { INT8_OID, openInProcess, startOnThread, type StartedThread } from './pglite-runner.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Schema } from './schema.ts';
 
@@ -31,13 +31,24 @@ export interface Store {
   readonly location: string;
   /** Connections in use now (for metrics). */
   inUse(): number;
+  /**
+   * Settles when the store is open. The embedded store on a thread opens in
+   * the background (statements wait for it); a store that cannot open at all
+   * rejects here. Resolved at once otherwise.
+   */
+  readonly opened: Promise<void>;
   close(): Promise<void>;
 }
 
 export type StoreOptions =
   | { kind: 'postgres'; url: string; poolSize?: number }
-  /** null: in memory. `thread`: run the database on a thread of its own (the server; default: this thread). */
-  | { kind: 'pglite'; dataDir: string | null; thread?: boolean };
+  /**
+   * null: in memory. `thread`: run the database on a thread of its own (the
+   * server; default: this thread). `started`: that thread, already started
+   * by the caller for this data directory (pglite-runner's `startPgliteThread`).
+   */
+  | { kind: 'pglite'; dataDir: string | null; thread?: boolean; started?: StartedThread };
+
 
 export { INT8_OID };
 
@@ -46,6 +57,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   let sealDb: Db;
   let location: string;
   let inUse: () => number;
+  let opened = Promise.resolve();
   if (opts.kind === 'postgres') {
     // pg is loaded only for PostgreSQL (start-up time on the embedded store).
     const opened = (await import('./postgres-pool.ts')).openPostgres(opts.url, opts.poolSize ?? 10);
@@ -57,7 +69,12 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     const dir = opts.dataDir === null ? null : path.resolve(opts.dataDir, 'pglite');
     if (dir !== null) mkdirSync(dir, { recursive: true });
     location = dir ?? 'memory://';
-    const runner = opts.thread && dir !== null ? await openOnThread(dir) : await openInProcess(dir);
+    let runner;
+    if (opts.thread && dir !== null) {
+      const started = opts.started ?? startOnThread(dir);
+      runner = started.runner;
+      opened = started.ready;
+    } else runner = await openInProcess(dir);
     const single = new SingleConnectionPool(runner);
     inUse = () => (single.busy ? 1 : 0);
     db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: single as never }) });
@@ -69,6 +86,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     kind: opts.kind,
     location,
     inUse,
+    opened,
     close: async () => {
       await sealDb.destroy();
       await db.destroy();
@@ -76,11 +94,26 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   };
 }
 
+/**
+ * Applies the migrations not yet applied. A store that has them all (every
+ * start but the first) is recognised with one query instead of the
+ * migrator's catalog introspection and lock (most of a restart's SQL time on
+ * the embedded store).
+ */
 export async function migrate(db: Db): Promise<void> {
+  if (await upToDate(db)) return;
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
     throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${(error as Error).message ?? String(error)}`);
   }
+}
+
+async function upToDate(db: Db): Promise<boolean> {
+  const exists = await sql<{ t: string | null }>`SELECT to_regclass('kysely_migration')::text AS t`.execute(db);
+  if (!exists.rows[0]?.t) return false;
+  const done = await sql<{ name: string }>`SELECT name FROM kysely_migration`.execute(db);
+  const applied = new Set(done.rows.map((r) => r.name));
+  return Object.keys(await migrationProvider.getMigrations()).every((name) => applied.has(name));
 }

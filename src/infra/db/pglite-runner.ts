@@ -6,6 +6,8 @@
  * Both are the same `StatementRunner`; SingleConnectionPool hands it to one
  * holder at a time.
  */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { PGlite } from '@electric-sql/pglite';
 import { runOnce, StatementCache, type ProtocolApi } from './pglite-protocol.ts';
@@ -50,6 +52,23 @@ export type FromDbThread =
 
 /** Opens PGlite on a thread of its own: resolves once it is ready (or rejects with why not). */
 export async function openOnThread(dataDir: string): Promise<StatementRunner> {
+  const started = startOnThread(dataDir);
+  await started.ready;
+  return started.runner;
+}
+
+/**
+ * Starts PGlite on a thread of its own and returns at once: `ready` settles
+ * when the database is open (or rejects with why not), and statements given
+ * to `runner` before that wait for it. The server builds everything else
+ * while the database opens (start-up time).
+ */
+export interface StartedThread {
+  readonly runner: StatementRunner;
+  readonly ready: Promise<void>;
+}
+
+export function startOnThread(dataDir: string): StartedThread {
   const worker = new Worker(new URL('./pglite-thread-entry.mjs', import.meta.url), { workerData: { dataDir } });
   const waiting = new Map<number, { resolve: (r: StatementResult | undefined) => void; reject: (e: Error) => void }>();
   let nextId = 1;
@@ -59,7 +78,7 @@ export async function openOnThread(dataDir: string): Promise<StatementRunner> {
     for (const w of waiting.values()) w.reject(e);
     waiting.clear();
   };
-  await new Promise<void>((resolve, reject) => {
+  const ready = new Promise<void>((resolve, reject) => {
     const onMessage = (m: FromDbThread) => {
       if ('fatal' in m) return reject(new Error(m.fatal));
       if (m.id === 0) {
@@ -71,6 +90,7 @@ export async function openOnThread(dataDir: string): Promise<StatementRunner> {
     worker.once('error', reject);
     worker.once('exit', () => reject(new Error('the database thread exited during start-up')));
   });
+  ready.catch(() => {}); // whoever awaits it (or runs a statement) hears why
   worker.on('message', (m: FromDbThread) => {
     const w = waiting.get(m.id);
     if (!w || 'fatal' in m) return;
@@ -87,12 +107,32 @@ export async function openOnThread(dataDir: string): Promise<StatementRunner> {
       worker.postMessage(msg);
     });
   let closing: Promise<void> | null = null;
-  return {
-    run: async (sql, params) => (await send({ id: nextId++, sql, params }))!,
+  const runner: StatementRunner = {
+    run: async (sql, params) => {
+      await ready;
+      return (await send({ id: nextId++, sql, params }))!;
+    },
     close: () =>
       (closing ??= (async () => {
-        if (!dead) await send({ id: nextId++, close: true }).catch(() => {});
+        const opened = await ready.then(
+          () => true,
+          () => false,
+        );
+        if (opened && !dead) await send({ id: nextId++, close: true }).catch(() => {});
         await worker.terminate();
       })()),
   };
+  return { runner, ready };
+}
+
+/**
+ * Starts the embedded database's thread for the server's data directory
+ * (its pglite/ folder) at once, before the rest of the server is loaded: the
+ * database opens while the code loads. Give the result to openStore as
+ * `started`. This module loads nothing heavy, so the caller can import it first.
+ */
+export function startPgliteThread(dataDir: string): StartedThread {
+  const dir = path.resolve(dataDir, 'pglite');
+  mkdirSync(dir, { recursive: true });
+  return startOnThread(dir);
 }

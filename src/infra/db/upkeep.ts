@@ -37,10 +37,11 @@ export class StoreUpkeep {
     private readonly checkEveryMs = 2_000,
   ) {}
 
-  /** Analyzes now, then checks the changes every `checkEveryMs` until closed. */
-  async start(): Promise<void> {
-    await this.analyze();
+  /** Starts an ANALYZE now (in the background: start-up does not wait for it), then checks the changes every `checkEveryMs` until closed. */
+  start(): Promise<void> {
+    const first = this.analyze();
     this.schedule();
+    return first;
   }
 
   /** Rows inserted or updated by the ledger (payments, settlements, registrations). */

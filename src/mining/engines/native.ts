@@ -10,9 +10,9 @@
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { HashEngine, PreparedHeader, ScanResult } from './types.ts';
+import { projectRoot } from '../../infra/root.ts';
 
 /** Which code the addon runs: the SHA extensions, or its portable C loop. */
 export type NativePath = 'sha-ni' | 'portable';
@@ -30,7 +30,7 @@ interface Addon {
   createScanner(forcePortable?: boolean): AddonScanner;
 }
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const ROOT = projectRoot(import.meta.url);
 /** The built addon; IDXCHAIN_NATIVE_ADDON overrides it (tests use it to simulate a failed build). */
 export const ADDON_PATH = process.env.IDXCHAIN_NATIVE_ADDON ?? path.join(ROOT, 'build', 'Release', 'idx_sha256.node');
 
