@@ -18,21 +18,21 @@
  * Connections are bounded (in all and per client address); a comment line
  * every 15 s keeps proxies from closing idle streams; a client that stops
  * reading is dropped; everything is cleaned up on close.
+ *
+ * This module owns the connections, the timers and the hub's events;
+ * `events/snapshots.ts` the shared frames, `events/account.ts` the user's own,
+ * `events/sse.ts` the frame format.
  */
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../../app/deps.ts';
 import type { EventHub } from '../../compose.ts';
 import type { MiningPool } from '../../mining/pool/coordinator.ts';
-import { myAccount } from '../../app/accounts.ts';
-import { recentBlocks, verifyChain } from '../../app/chain.ts';
-import { listBanks } from '../../infra/db/repos/chain.ts';
-import { findStats, leaderboard, type MinerStatsRow } from '../../infra/db/repos/miners.ts';
 import { findPayment, paymentsInBlock } from '../../infra/db/repos/payments.ts';
-import { formatPaise } from '../../domain/money.ts';
 import { errorBody } from '../errors.ts';
-import { bankJson, blockJson, paymentJson } from '../presenters.ts';
-import { winRate } from './mining.ts';
+import { accountRefresher, meJson } from './events/account.ts';
+import { createSnapshots } from './events/snapshots.ts';
+import { frame, type Client } from './events/sse.ts';
 
 export interface EventRouteOptions {
   readonly deps: AppDeps;
@@ -50,52 +50,6 @@ export interface EventRouteOptions {
 
 /** Unread bytes a client may leave behind before it is dropped. */
 const MAX_BUFFERED = 512 * 1024;
-/** The chain is re-verified at most this often (it reads every block). */
-const CHAIN_GAP_MS = 5_000;
-
-interface Client {
-  readonly ip: string;
-  readonly userIdx: string | null;
-  readonly token: string | null;
-  write(chunk: string): void;
-  end(): void;
-  meLoading: boolean;
-  meAgain: boolean;
-  meAt: number;
-  wasMining: boolean;
-}
-
-const frame = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-
-/** NUMERIC(15,2) text as two decimals. */
-function money(text: string): string {
-  return /^\d+\.\d\d$/.test(text) ? text : Number(text).toFixed(2);
-}
-
-/** Runs `fn` at most once at a time; calls while it runs make it run once more after. */
-function coalesce(fn: () => Promise<void>, minGapMs = 0): () => Promise<void> {
-  let current: Promise<void> | null = null;
-  let again = false;
-  let last = 0;
-  return () => {
-    if (current) {
-      again = true;
-      return current;
-    }
-    current = (async () => {
-      do {
-        again = false;
-        const wait = last + minGapMs - Date.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait).unref());
-        last = Date.now();
-        await fn();
-      } while (again);
-    })().finally(() => {
-      current = null;
-    });
-    return current;
-  };
-}
 
 export const eventRoutes: FastifyPluginAsyncTypebox<EventRouteOptions> = async (app, opts) => {
   const { deps, pool, events } = opts;
@@ -110,99 +64,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRouteOptions> = async (
     for (const c of clients) c.write(chunk);
   };
   const authed = () => [...clients].filter((c) => c.userIdx !== null);
-
-  // ---- what everyone sees, computed once per change ----
-  let blocksFrame: string | null = null;
-  let banksFrame: string | null = null;
-  let chainFrame: string | null = null;
-  let boardFrame: string | null = null;
-  let boardVersion = -1;
-
-  const refreshLedger = coalesce(async () => {
-    if (closed) return;
-    const [blocks, banks] = [await recentBlocks(deps, 10, null), await listBanks(deps.db)];
-    blocksFrame = frame('blocks', { blocks: blocks.map(blockJson) });
-    banksFrame = frame('banks', { banks: banks.map(bankJson) });
-    broadcast(blocksFrame + banksFrame);
-  });
-  const refreshChain = coalesce(async () => {
-    if (closed) return;
-    const v = await verifyChain(deps);
-    chainFrame = frame(
-      'chain',
-      v.valid
-        ? { valid: true, height: Number(v.height) }
-        : { valid: false, height: Number(v.height), bad_height: Number(v.badHeight), reason: v.reason },
-    );
-    broadcast(chainFrame);
-  }, CHAIN_GAP_MS);
-  const refreshBoard = coalesce(async () => {
-    if (closed) return;
-    const version = pool.version;
-    const rows = (list: MinerStatsRow[]) =>
-      list.map((s, i) => ({
-        rank: i + 1,
-        user_idx: s.userIdx,
-        total_blocks_mined: s.totalBlocksMined,
-        total_fees_earned: money(s.totalFeesEarned),
-        win_rate: winRate(s.blocksWon, s.blocksLost),
-        is_active: pool.isMining(s.userIdx),
-      }));
-    const byBlocks = await leaderboard(deps.db, 'blocks', 10);
-    const byFees = await leaderboard(deps.db, 'fees', 10);
-    boardVersion = version;
-    boardFrame = frame('board', { blocks: rows(byBlocks.rows), fees: rows(byFees.rows), total_miners: byBlocks.total });
-    broadcast(boardFrame);
-  });
+  const shared = createSnapshots({ deps, pool, broadcast, isClosed: () => closed });
+  const refreshMe = accountRefresher({ deps, pool, clients, log: app.log });
   const quietly = (p: Promise<void>) => p.catch((e: unknown) => app.log.warn({ err: e }, 'live update failed'));
-
-  // ---- one user's own data ----
-  const expire = (c: Client) => {
-    c.write(frame('expired', errorBody('UNAUTHORIZED', 'Your session has expired; log in again.')));
-    c.end();
-  };
-  const meJson = async (userIdx: string) => {
-    const a = await myAccount(deps, userIdx);
-    const st = await findStats(deps.db, userIdx);
-    const active = pool.isMining(userIdx);
-    return {
-      user_idx: a.user.userIdx,
-      full_name: a.user.fullName,
-      balance: formatPaise(a.user.balance),
-      held: formatPaise(a.held),
-      recent_transactions: a.recent.map(paymentJson),
-      mining: {
-        is_active: active,
-        hash_rate_per_second: (active ? pool.hashRate(userIdx) : 0).toFixed(2),
-        total_blocks_mined: st?.totalBlocksMined ?? 0,
-        blocks_won: st?.blocksWon ?? 0,
-        blocks_lost: st?.blocksLost ?? 0,
-        win_rate: winRate(st?.blocksWon ?? 0, st?.blocksLost ?? 0),
-        total_fees_earned: money(st?.totalFeesEarned ?? '0.00'),
-      },
-    };
-  };
-  const refreshMe = async (c: Client): Promise<void> => {
-    if (c.userIdx === null || c.token === null) return;
-    if (c.meLoading) {
-      c.meAgain = true;
-      return;
-    }
-    c.meLoading = true;
-    try {
-      do {
-        c.meAgain = false;
-        c.meAt = Date.now();
-        if (!deps.tokens.verify(c.token)) return expire(c);
-        c.write(frame('me', await meJson(c.userIdx)));
-      } while (c.meAgain && clients.has(c));
-    } catch (e) {
-      if ((e as { code?: unknown }).code === 'UNAUTHORIZED') return expire(c);
-      app.log.warn({ err: e }, 'could not read an account for the live stream'); // the next change or tick retries
-    } finally {
-      c.meLoading = false;
-    }
-  };
 
   // ---- ledger events ----
   events.onPayment((txId) => {
@@ -217,13 +81,13 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRouteOptions> = async (
   });
   events.onSealed((height, hash, minerIdx) => {
     if (clients.size === 0) {
-      blocksFrame = banksFrame = chainFrame = null; // stale: recomputed for the next connection
+      shared.forget(); // stale: recomputed for the next connection
       return;
     }
     broadcast(frame('block', { height: Number(height), hash, miner_idx: minerIdx }));
-    quietly(refreshLedger());
-    quietly(refreshBoard()); // statistics changed, whichever path sealed it
-    quietly(refreshChain());
+    quietly(shared.refreshLedger());
+    quietly(shared.refreshBoard()); // statistics changed, whichever path sealed it
+    quietly(shared.refreshChain());
     const users = authed();
     if (users.length === 0) return;
     quietly(
@@ -237,25 +101,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRouteOptions> = async (
   });
 
   // ---- the tick: pool status for all, live mining for each user ----
-  const poolFrame = () => {
-    const s = pool.status();
-    return frame('pool', {
-      active_miners: s.activeMiners,
-      max_capacity: s.maxCapacity,
-      is_running: s.isRunning,
-      engine: s.engine,
-      threads: s.threads,
-      difficulty: deps.rules.difficulty,
-      mining_height: s.height === null ? null : Number(s.height),
-      system_miner_active: s.systemMinerActive,
-      hash_rate_per_second: s.hashRate.toFixed(2),
-      blocks_sealed: s.blocksSealed,
-      version: pool.version,
-    });
-  };
   const tick = () => {
-    broadcast(poolFrame());
-    if (pool.version !== boardVersion) quietly(refreshBoard());
+    broadcast(shared.poolFrame());
+    if (pool.version !== shared.boardVersion) quietly(shared.refreshBoard());
     const now = Date.now();
     for (const c of clients) {
       if (c.userIdx === null) continue;
@@ -307,9 +155,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRouteOptions> = async (
       if (token !== null && !claims) return reply.code(401).send(errorBody('UNAUTHORIZED', 'The token is missing, malformed, expired or not valid.'));
       const userIdx = claims?.userIdx ?? null;
       const first: string[] = [];
-      if (userIdx !== null) first.push(frame('me', await meJson(userIdx))); // an unknown user: 401 from myAccount
-      if (blocksFrame === null || banksFrame === null) await refreshLedger();
-      if (boardFrame === null || boardVersion !== pool.version) await refreshBoard();
+      if (userIdx !== null) first.push(frame('me', await meJson(deps, pool, userIdx))); // an unknown user: 401 from myAccount
+      if (shared.blocks === null || shared.banks === null) await shared.refreshLedger();
+      if (shared.board === null || shared.boardVersion !== pool.version) await shared.refreshBoard();
 
       reply.hijack();
       const res = reply.raw;
@@ -354,9 +202,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRouteOptions> = async (
       res.on('error', cleanup);
       startTimers();
 
-      client.write('retry: 2000\n\n' + poolFrame() + first.join('') + (blocksFrame ?? '') + (banksFrame ?? '') + (boardFrame ?? ''));
-      if (chainFrame !== null) client.write(chainFrame);
-      else quietly(refreshChain());
+      client.write('retry: 2000\n\n' + shared.poolFrame() + first.join('') + (shared.blocks ?? '') + (shared.banks ?? '') + (shared.board ?? ''));
+      if (shared.chain !== null) client.write(shared.chain);
+      else quietly(shared.refreshChain());
     },
   );
 };
