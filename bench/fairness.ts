@@ -4,12 +4,14 @@
  * chi-square p-value against equal shares.
  *   npm run bench -- fairness [--miners 10] [--blocks 500] [--difficulty 4] [--json]
  */
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { createHasher } from '../src/mining/workers/index.ts';
 import { selectEngine } from '../src/mining/engines/index.ts';
 import { targetForDifficulty } from '../src/domain/pow.ts';
 import type { Solution } from '../src/mining/workers/types.ts';
 import { flag, output, round, cpuModel } from './lib.ts';
+import { createMinerSet } from '../src/mining/workers/job.ts';
 
 /** Upper tail of the chi-square distribution (series for the regularized gamma function). */
 export function chiSquarePValue(x: number, k: number): number {
@@ -43,6 +45,7 @@ export async function run(args: string[]): Promise<void> {
   const hasher = await createHasher({ threads: os.availableParallelism(), engine });
   const ids = Array.from({ length: miners }, (_, i) => `M${i}`);
   const wins = new Map(ids.map((m) => [m, 0]));
+  const set = createMinerSet(ids, (m) => createHash('sha256').update(m).digest().subarray(0, 16));
   let waiting: ((s: Solution) => void) | null = null;
   hasher.on('solution', (s) => waiting?.(s));
   const t0 = performance.now();
@@ -58,7 +61,7 @@ export async function run(args: string[]): Promise<void> {
           if (s.jobId === b + 1) resolve(s);
         };
       });
-      hasher.start({ jobId: b + 1, height: BigInt(b + 1), target: targetForDifficulty(difficulty), candidates: ids.map((m, i) => ({ minerIdx: m, header: header(i) })) });
+      hasher.start({ jobId: b + 1, height: BigInt(b + 1), target: targetForDifficulty(difficulty), base: header(0), miners: set });
       const s = await got;
       wins.set(s.minerIdx, wins.get(s.minerIdx)! + 1);
     }

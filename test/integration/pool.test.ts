@@ -16,6 +16,7 @@ import { assertConserved, payVia, registerUser, startLedger, type TestLedger } f
 import { waitFor } from '../helpers/wait.ts';
 import { createPgliteStore } from '../helpers/stores.ts';
 import { tempDir, testConfig } from '../helpers/ledger.ts';
+import { candidateHeader, candidateOf, candidatesOf } from '../../src/mining/workers/job.ts';
 
 class HandHasher implements Hasher {
   readonly engine = 'hand';
@@ -42,7 +43,7 @@ class HandHasher implements Hasher {
   }
   /** Solves the candidate of `minerIdx` in `job` by brute force. */
   solve(job: MiningJob, minerIdx: string): Solution {
-    const c = job.candidates.find((x) => x.minerIdx === minerIdx)!;
+    const c = candidateOf(job, minerIdx)!;
     for (let n = 0; ; n++) {
       const h = withNonce(c.header, n);
       if (meetsTarget(createHash('sha256').update(h).digest(), job.target)) return { jobId: job.jobId, minerIdx, nonce: n, header: h };
@@ -75,8 +76,8 @@ describe('pool coordinator', () => {
     await pool.addMiner(c!.userIdx);
     await payVia(L, payer, a!.userIdx, '10.00');
     const job = await waitFor('a job', async () => hasher.job);
-    assert.deepEqual(job.candidates.map((x) => x.minerIdx).sort(), [a!.userIdx, b!.userIdx, c!.userIdx].sort());
-    const headers = new Set(job.candidates.map((x) => Buffer.from(x.header).toString('hex')));
+    assert.deepEqual(candidatesOf(job).map((x) => x.minerIdx).sort(), [a!.userIdx, b!.userIdx, c!.userIdx].sort());
+    const headers = new Set(candidatesOf(job).map((x) => Buffer.from(x.header).toString('hex')));
     assert.equal(headers.size, 3, 'each miner has its own header');
     const win = hasher.solve(job, b!.userIdx);
     const late = hasher.solve(job, c!.userIdx);
@@ -124,7 +125,7 @@ describe('pool coordinator', () => {
     await pool.addMiner(b.userIdx);
     const second = await waitFor('a new job', async () => (hasher.job && hasher.job.jobId > first.jobId ? hasher.job : null));
     assert.equal(second.height, first.height);
-    assert.equal(second.candidates.length, 2);
+    assert.equal(second.miners.ids.length, 2);
     hasher.emit('solution', hasher.solve(first, a.userIdx));
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(pool.status().blocksSealed, 2, 'a solution of the replaced job is stale');
@@ -177,7 +178,7 @@ describe('MINING_TIMEOUT_SECONDS', () => {
       const first = await waitFor('a job', async () => hasher.job);
       const second = await waitFor('a rebuilt job', async () => (hasher.job && hasher.job.jobId > first.jobId ? hasher.job : null));
       assert.equal(second.height, first.height, 'the same height');
-      const ts = (j: MiningJob) => new DataView(j.candidates[0]!.header.buffer).getBigUint64(76);
+      const ts = (j: MiningJob) => new DataView(candidateHeader(j, 0).buffer).getBigUint64(76);
       assert.ok(ts(second) >= ts(first), 'a fresh template (new timestamp)');
       hasher.emit('solution', hasher.solve(first, m.userIdx));
       await new Promise((r) => setTimeout(r, 50));
@@ -221,7 +222,7 @@ describe('the pipeline: the next height is mined while a seal runs', () => {
       const next = hasher.job;
       assert.ok(next, 'the next round started in the same turn as the solution');
       assert.equal(next.height, 2n);
-      assert.equal(Buffer.from(next.candidates[0]!.header.subarray(12, 44)).toString('hex'), sha(s1.header), 'built on the solution');
+      assert.equal(Buffer.from(next.base.subarray(12, 44)).toString('hex'), sha(s1.header), 'built on the solution');
       hasher.emit('solution', hasher.solve(next, m.userIdx));
       await waitFor('both sealed', async () => pool.status().blocksSealed === 2);
       const blocks = (await L.app.inject({ method: 'GET', url: '/api/blocks' })).json().blocks as Array<{ height: number; hash: string; prev_hash: string }>;

@@ -15,7 +15,8 @@ import { toHex } from '../../domain/hex.ts';
 import { meetsTarget, targetForDifficulty } from '../../domain/pow.ts';
 import { isIdxError } from '../../domain/errors.ts';
 import type { MiningPool } from '../../mining/pool/coordinator.ts';
-import type { MinerCandidate, MiningJob } from '../../mining/workers/types.ts';
+import type { MiningJob } from '../../mining/workers/types.ts';
+import { candidateOf } from '../../mining/workers/job.ts';
 
 export interface WsOptions {
   readonly deps: AppDeps;
@@ -57,14 +58,13 @@ export const miningWsRoutes: FastifyPluginAsync<WsOptions> = async (app, opts) =
   await app.register(websocket, { options: { maxPayload: 4096 } });
 
   const jobKey = (jobId: number, userIdx: string) => `${jobId}-${userIdx.slice(4, 14)}`;
-  // Per round, once: the candidates by miner and the parts of the `job` message all miners share,
-  // so a broadcast to N sockets is O(N) and formats only each miner's job id and header.
-  let round: { job: MiningJob; map: Map<string, MinerCandidate>; mid: string; tail: string } | null = null;
+  // Per round, once: the parts of the `job` message all miners share, so a broadcast to N sockets
+  // is O(N) and formats only each miner's job id and header (its candidate, derived from the round's).
+  let round: { job: MiningJob; mid: string; tail: string } | null = null;
   const roundOf = (job: MiningJob) => {
     if (round?.job !== job) {
       round = {
         job,
-        map: new Map(job.candidates.map((c) => [c.minerIdx, c])),
         mid: `,"height":${Number(job.height)},"header_hex":"`,
         tail: `","target":"${hex32(job.target)}","share_target":"${hex32(shareTarget)}","clean":true}`,
       };
@@ -75,7 +75,7 @@ export const miningWsRoutes: FastifyPluginAsync<WsOptions> = async (app, opts) =
     const ws = sockets.get(userIdx);
     if (!ws) return;
     const r = roundOf(job);
-    const c = r.map.get(userIdx);
+    const c = candidateOf(job, userIdx);
     if (!c) return;
     const id = jobKey(job.jobId, userIdx);
     jobs.set(id, { owner: userIdx, jobId: job.jobId, header: c.header, target: job.target, shareTarget, nonces: null });

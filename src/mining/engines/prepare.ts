@@ -72,3 +72,18 @@ export function prepareHeader(header: Uint8Array, target: Uint32Array): Prepared
   tail[15] = len * 8;
   return Object.freeze({ midstate: new Uint32Array(midstate.buffer), tail, nonceWord, target: Uint32Array.from(target) });
 }
+
+/**
+ * `shared` with other bytes at header offset `at` (inside the final block,
+ * a multiple of 4): the same midstate, a new tail. A round's candidates
+ * differ only in their miner bytes there, so one midstate serves them all.
+ */
+export function withTailBytes(shared: PreparedHeader, bytes: Uint8Array, at: number): PreparedHeader {
+  if (at < 64 || at % 4 !== 0 || bytes.length % 4 !== 0) throw new RangeError('tail bytes start at a word of the final block');
+  const tail = Uint32Array.from(shared.tail);
+  const first = (at - 64) / 4;
+  for (let w = 0; w < bytes.length / 4; w++) {
+    tail[first + w] = ((bytes[w * 4]! << 24) | (bytes[w * 4 + 1]! << 16) | (bytes[w * 4 + 2]! << 8) | bytes[w * 4 + 3]!) >>> 0;
+  }
+  return Object.freeze({ midstate: shared.midstate, tail, nonceWord: shared.nonceWord, target: shared.target });
+}

@@ -5,10 +5,9 @@
  * through the ledger's seal use case. One round at a time; every decision
  * runs on the event loop, the hashing on worker threads.
  */
-import { IdxError } from '../../domain/errors.ts';
+import { SYSTEM_MINER_IDX } from '../../domain/ids.ts';
 import { decodeHeader, hashHeader } from '../../domain/header.ts';
 import { toHex } from '../../domain/hex.ts';
-import { SYSTEM_MINER_IDX } from '../../domain/ids.ts';
 import type { TxRecord } from '../../domain/transaction.ts';
 import type { NextTemplate, SealResult } from '../../app/seal.ts';
 import { sealSolution } from './seal-solution.ts';
@@ -16,18 +15,20 @@ import type { AppDeps } from '../../app/deps.ts';
 import { readTip } from '../../infra/db/repos/chain.ts';
 import { oldestPending } from '../../infra/db/repos/payments.ts';
 import { activeMiners } from '../../infra/db/repos/miners.ts';
-import { recordStarted, recordStopped, saveRates } from './membership.ts';
+import { join, leave, saveRates } from './membership.ts';
 import type { Hasher, HashProgress, MiningJob, Solution } from '../workers/types.ts';
 import { HashRateMeter } from './hash-rate.ts';
-import { buildJob, MinerBytes, RoundTimes } from './round.ts';
+import { buildJob } from './round.ts';
+import { PoolStats } from './stats.ts';
+import { MinerRoster } from './roster.ts';
+import { monoUs } from '../workers/job.ts';
 import type { PoolLog, PoolSettings, PoolStatus, Round } from './types.ts';
 
 export type { PoolLog, PoolSettings, PoolStatus } from './types.ts';
 
 export class MiningPool {
-  private readonly miners = new Set<string>();
-  /** Miners that hash on their own machines (the work protocol); the rest hash on our threads. */
-  private readonly remote = new Set<string>();
+  /** Active miners; remote ones hash on their own machines (the work protocol), the rest on our threads. */
+  private readonly roster = new MinerRoster();
   private roundListeners: Array<(job: MiningJob | null) => void> = [];
   private round: Round | null = null;
   private running = false;
@@ -39,15 +40,7 @@ export class MiningPool {
   private readonly sealQueue: Round[] = [];
   private graceTimer: NodeJS.Timeout | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
-  private blocksSealed = 0;
-  /** Bumped whenever statistics may change (a seal, a miner joining or leaving): read caches compare it. */
-  private statsVersion = 0;
-  private readonly rejected: Record<string, number> = {};
-  private readonly buildTimes = new RoundTimes(256);
-  /** From a solution's arrival to the next round on every thread (the coordinator's overhead between rounds). */
-  private readonly handoffTimes = new RoundTimes(256);
-  private solutionAt: number | null = null;
-  private readonly minerBytes = new MinerBytes(100_000);
+  private readonly stats = new PoolStats();
   /** Pending payments known to follow the current round's (oldest first): the next round's template. */
   private lookahead: readonly TxRecord[] = [];
   readonly meter: HashRateMeter;
@@ -65,6 +58,7 @@ export class MiningPool {
     hasher.on('exhausted', (e) => {
       if (this.round?.job.jobId === e.jobId) this.kick();
     });
+    hasher.on('started', (e) => this.stats.threadsStarted(e.jobId, e.atUs));
     hasher.on('error', (e) => this.log.error({ err: e }, 'hasher error'));
   }
 
@@ -72,8 +66,8 @@ export class MiningPool {
   async start(): Promise<void> {
     this.running = true;
     const resumed = await activeMiners(this.deps.db);
-    for (const m of resumed.slice(0, this.settings.maxMiners)) this.miners.add(m);
-    if (resumed.length > 0) this.log.info({ miners: this.miners.size }, 'resumed active miners');
+    for (const m of resumed.slice(0, this.settings.maxMiners)) this.roster.add(m);
+    if (resumed.length > 0) this.log.info({ miners: this.roster.size }, 'resumed active miners');
     this.flushTimer = setInterval(() => void this.flushHashRates(), 5_000);
     this.flushTimer.unref();
     this.kick();
@@ -89,16 +83,16 @@ export class MiningPool {
   }
 
   get version(): number {
-    return this.statsVersion;
+    return this.stats.version;
   }
 
   /** Statistics changed outside the pool (any seal): read caches must refresh. */
   invalidate(): void {
-    this.statsVersion++;
+    this.stats.version++;
   }
 
   isMining(userIdx: string): boolean {
-    return this.miners.has(userIdx);
+    return this.roster.has(userIdx);
   }
 
   /** Hears every new round (all candidates) and `null` when the pool goes idle. */
@@ -107,7 +101,7 @@ export class MiningPool {
   }
 
   isRemote(userIdx: string): boolean {
-    return this.remote.has(userIdx);
+    return this.roster.isRemote(userIdx);
   }
 
   /** The candidate header of a miner in the current round, if it races in it. */
@@ -126,33 +120,12 @@ export class MiningPool {
   }
 
   async addMiner(userIdx: string, opts: { remote?: boolean } = {}): Promise<void> {
-    if (this.miners.has(userIdx)) throw new IdxError('MINING_ALREADY_ACTIVE', 'You are already mining.');
-    if (this.miners.size >= this.settings.maxMiners) {
-      throw new IdxError('POOL_FULL', `The pool is full (${this.settings.maxMiners} miners); try again later.`);
-    }
-    this.miners.add(userIdx);
-    if (opts.remote) this.remote.add(userIdx);
-    this.statsVersion++;
-    try {
-      await recordStarted(this.deps.db, userIdx, this.miners.size);
-    } catch (e) {
-      this.miners.delete(userIdx);
-      this.remote.delete(userIdx);
-      this.statsVersion++;
-      throw e;
-    }
-    this.statsVersion++; // again after the write: a read cached in between is not kept
+    await join(this.deps.db, this.roster, this.stats, this.settings.maxMiners, userIdx, opts.remote === true);
     this.kick();
   }
 
   async removeMiner(userIdx: string): Promise<void> {
-    if (!this.miners.has(userIdx)) throw new IdxError('MINING_NOT_ACTIVE', 'You are not mining.');
-    this.miners.delete(userIdx);
-    this.remote.delete(userIdx);
-    this.statsVersion++;
-    const rate = this.meter.rate(userIdx).toFixed(2);
-    await recordStopped(this.deps.db, userIdx, rate);
-    this.statsVersion++;
+    await leave(this.deps.db, this.roster, this.stats, this.meter, userIdx);
     this.kick();
   }
 
@@ -161,22 +134,16 @@ export class MiningPool {
   }
 
   status(): PoolStatus {
-    let total = 0;
-    for (const r of this.meter.allRates().values()) total += r;
-    return {
-      activeMiners: this.miners.size,
+    return this.stats.status({
+      activeMiners: this.roster.size,
       maxCapacity: this.settings.maxMiners,
       isRunning: this.running,
       engine: this.hasher.engine,
       threads: this.hasher.threads,
       height: this.round?.job.height ?? null,
-      systemMinerActive: this.round?.miners.length === 0 && this.round !== null,
-      hashRate: total,
-      blocksSealed: this.blocksSealed,
-      rejected: { ...this.rejected },
-      roundBuildMs: this.buildTimes.percentiles(),
-      handoffMs: this.handoffTimes.percentiles(),
-    };
+      systemMinerActive: this.round !== null && this.round.miners.length === 0,
+      hashRate: this.meter.poolRate(),
+    });
   }
 
   /** A payment arrived or membership changed: rebuild the round soon. */
@@ -231,23 +198,23 @@ export class MiningPool {
     const txs = window.slice(0, batch);
     this.lookahead = window.slice(batch);
     if (txs.length === 0) {
-      this.solutionAt = null; // idle: the next round (a new payment's) is no hand-off
+      this.stats.idle(); // the next round (a new payment's) is no hand-off
       this.clearRound();
       this.hasher.stop();
       for (const cb of this.roundListeners) cb(null);
       return;
     }
-    let miners = [...this.miners];
+    let miners = this.roster.ids();
     if (miners.length === 0) {
       if (!this.settings.systemMiner) {
-        this.solutionAt = null;
+        this.stats.idle();
         this.clearRound();
         this.hasher.stop();
         return;
       }
       const waited = this.deps.now() - txs[0]!.createdAt.getTime();
       if (waited < this.settings.systemMinerGraceMs) {
-        this.solutionAt = null;
+        this.stats.idle();
         this.clearRound();
         this.hasher.stop();
         this.graceTimer = setTimeout(() => this.kick(), this.settings.systemMinerGraceMs - waited + 5);
@@ -269,40 +236,39 @@ export class MiningPool {
     return b + Math.max(b, Math.min(3 * b, 64));
   }
 
-  /** Hands a round out: one candidate per miner (the system miner's when none), on every thread and to remote miners. */
+  /**
+   * Hands a round out: one candidate per miner (the system miner's when none),
+   * on every thread and to remote miners. O(1) in the number of miners: the
+   * miner sets come from the roster, built when the membership changed.
+   */
   private startRound(tip: NextTemplate['tip'], txs: readonly TxRecord[], miners: readonly string[], parent: Promise<boolean> | null, t0: number): void {
-    const who = miners.length === 0 ? [SYSTEM_MINER_IDX] : miners;
-    const job = buildJob(++this.jobSeq, tip, txs, who, { difficulty: this.deps.rules.difficulty, nowMs: this.deps.now(), minerBytes: (m) => this.minerBytes.of(m) });
+    const system = miners.length === 0;
+    const set = system ? this.roster.systemSet() : this.roster.full();
+    const job = buildJob(++this.jobSeq, tip, txs, set, { difficulty: this.deps.rules.difficulty, nowMs: this.deps.now() });
     this.clearRound();
     const timer = setTimeout(() => this.kick(), this.settings.miningTimeoutMs);
     timer.unref();
     this.round = { job, txs, miners, startedAt: this.deps.now(), timer, parent };
-    const local = job.candidates.filter((c) => !this.remote.has(c.minerIdx));
-    if (local.length > 0) this.hasher.start(local.length === job.candidates.length ? job : { ...job, candidates: local });
-    else this.hasher.stop();
+    const local = system ? set : this.roster.local();
+    if (local.ids.length > 0) {
+      this.hasher.start(local === set ? job : { ...job, miners: local });
+    } else this.hasher.stop();
     for (const cb of this.roundListeners) cb(job);
-    const now = performance.now();
-    this.buildTimes.add(now - t0);
-    if (this.solutionAt !== null) this.handoffTimes.add(now - this.solutionAt);
-    this.solutionAt = null;
+    this.stats.roundStarted(job.jobId, t0, local.ids.length > 0);
   }
 
   private onProgress(p: HashProgress): void {
     for (const [m, n] of p.hashesByMiner) if (m !== SYSTEM_MINER_IDX) this.meter.add(m, n);
   }
 
-  private count(reason: string): void {
-    this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
-  }
-
   private onSolution(s: Solution): Promise<boolean> {
     const round = this.round;
     if (!round || round.job.jobId !== s.jobId) {
-      this.count('STALE_JOB');
+      this.stats.count('STALE_JOB');
       return Promise.resolve(false);
     }
     let accepted = false;
-    this.solutionAt = performance.now();
+    this.stats.solutionFound(s.foundAtUs ?? monoUs());
     this.sealQueue.push(round);
     this.clearRound();
     this.hasher.stop();
@@ -339,16 +305,16 @@ export class MiningPool {
   /** Seals one solution; null when the store failed. A solution built on a refused block is refused unsealed. */
   private async seal(round: Round, s: Solution): Promise<SealResult | null> {
     if (round.parent && !(await round.parent)) {
-      this.count('STALE_JOB');
+      this.stats.count('STALE_JOB');
       return { accepted: false, reason: 'WRONG_PREVIOUS_HASH', message: 'Built on a block that was refused.', consensus: null };
     }
     const t0 = performance.now();
     const result = await sealSolution(this.deps, round, s, this.windowSize(), this.log);
     if (!result) return null;
     this.sealTimed((performance.now() - t0) / 1000, result.accepted);
-    this.statsVersion++;
-    if (result.accepted) this.blocksSealed++;
-    else this.count(result.reason);
+    this.stats.version++;
+    if (result.accepted) this.stats.blocksSealed++;
+    else this.stats.count(result.reason);
     return result;
   }
 
@@ -359,7 +325,7 @@ export class MiningPool {
    */
   private speculate(round: Round, s: Solution, sealed: Promise<boolean>): void {
     if (!this.running || this.lookahead.length === 0) return;
-    const miners = [...this.miners];
+    const miners = this.roster.ids();
     if (miners.length === 0 && !(round.miners.length === 0 && this.settings.systemMiner)) return;
     const t0 = performance.now();
     const batch = this.deps.rules.batchSize;
@@ -371,7 +337,7 @@ export class MiningPool {
   }
 
   private async flushHashRates(): Promise<void> {
-    await saveRates(this.deps.db, this.miners, this.meter, this.log);
+    await saveRates(this.deps.db, this.roster.ids(), this.meter, this.log);
   }
 
   /** Stops cleanly: no new rounds, the in-flight seal finishes, hash rates are saved, the hasher closes. */

@@ -63,4 +63,11 @@ export class HashRateMeter {
     for (const k of this.buckets.keys()) out.set(k, this.rate(k));
     return out;
   }
+
+  /** The sum of every miner's rate. */
+  poolRate(): number {
+    let sum = 0;
+    for (const k of this.buckets.keys()) sum += this.rate(k);
+    return sum;
+  }
 }

@@ -1,9 +1,41 @@
-/** What the pool writes when a miner starts or stops, and the measured hash rates it saves. */
+/** A miner joining or leaving the pool (the roster and the writes, in that order), and the measured hash rates it saves. */
+import { IdxError } from '../../domain/errors.ts';
 import type { Db } from '../../infra/db/database.ts';
 import { appendAudit } from '../../infra/db/repos/audit.ts';
 import { activateMiner, deactivateMiner, saveHashRates } from '../../infra/db/repos/miners.ts';
 import type { HashRateMeter } from './hash-rate.ts';
 import type { PoolLog } from './types.ts';
+import type { MinerRoster } from './roster.ts';
+import type { PoolStats } from './stats.ts';
+
+/**
+ * Adds `userIdx` to the roster and records it; a failed write takes it out
+ * again. The stats version moves before and after the write, so a read cached
+ * in between is not kept.
+ */
+export async function join(db: Db, roster: MinerRoster, stats: PoolStats, maxMiners: number, userIdx: string, remote: boolean): Promise<void> {
+  if (roster.has(userIdx)) throw new IdxError('MINING_ALREADY_ACTIVE', 'You are already mining.');
+  if (roster.size >= maxMiners) throw new IdxError('POOL_FULL', `The pool is full (${maxMiners} miners); try again later.`);
+  roster.add(userIdx, remote);
+  stats.version++;
+  try {
+    await recordStarted(db, userIdx, roster.size);
+  } catch (e) {
+    roster.delete(userIdx);
+    stats.version++;
+    throw e;
+  }
+  stats.version++;
+}
+
+/** Takes `userIdx` out of the roster and records it with its last measured rate. */
+export async function leave(db: Db, roster: MinerRoster, stats: PoolStats, meter: HashRateMeter, userIdx: string): Promise<void> {
+  if (!roster.has(userIdx)) throw new IdxError('MINING_NOT_ACTIVE', 'You are not mining.');
+  roster.delete(userIdx);
+  stats.version++;
+  await recordStopped(db, userIdx, meter.rate(userIdx).toFixed(2));
+  stats.version++;
+}
 
 /** The miner's statistics row marked active, and its audit record, in one transaction. */
 export async function recordStarted(db: Db, userIdx: string, activeMiners: number): Promise<void> {

@@ -5,7 +5,7 @@ import { createInlineHasher } from './inline-hasher.ts';
 import { createThreadHasher } from './thread-hasher.ts';
 import type { Hasher } from './types.ts';
 
-export type { Hasher, MiningJob, Solution, HashProgress, MinerCandidate } from './types.ts';
+export type { Hasher, MiningJob, Solution, HashProgress, MinerCandidate, MinerSet } from './types.ts';
 
 export async function createHasher(opts: { threads: number; engine: EngineName }): Promise<Hasher> {
   if (opts.threads === 0) return createInlineHasher({ engine: createEngine(opts.engine) });

@@ -7,6 +7,7 @@ import { withNonce } from '../../domain/header.ts';
 import type { HashEngine } from '../engines/types.ts';
 import { FairScanner } from './scanner.ts';
 import { Emitter } from './emitter.ts';
+import { candidateHeader, monoUs } from './job.ts';
 import type { Hasher, MiningJob } from './types.ts';
 
 export function createInlineHasher(opts: { engine: HashEngine; budgetMs?: number; random?: () => number }): Hasher {
@@ -22,9 +23,10 @@ export function createInlineHasher(opts: { engine: HashEngine; budgetMs?: number
     if (!job) return;
     const counts = scanner.takeCounts();
     const map = new Map<string, number>();
+    const ids = job.miners.ids;
     counts.forEach((n, i) => {
-      const c = job!.candidates[i];
-      if (c && n > 0) map.set(c.minerIdx, n);
+      const id = ids[i];
+      if (id !== undefined && n > 0) map.set(id, n);
     });
     if (map.size > 0) emitter.emit('progress', { jobId: job.jobId, hashesByMiner: map });
     lastReport = performance.now();
@@ -38,12 +40,12 @@ export function createInlineHasher(opts: { engine: HashEngine; budgetMs?: number
     while (performance.now() < until && job === j && scanner.active) {
       const ev = scanner.step();
       if (!ev) continue;
-      const c = j.candidates[ev.index]!;
+      const minerIdx = j.miners.ids[ev.index]!;
       if (ev.kind === 'solution') {
         report();
-        emitter.emit('solution', { jobId: j.jobId, minerIdx: c.minerIdx, nonce: ev.nonce, header: withNonce(c.header, ev.nonce) });
+        emitter.emit('solution', { jobId: j.jobId, minerIdx, nonce: ev.nonce, header: withNonce(candidateHeader(j, ev.index), ev.nonce), foundAtUs: monoUs() });
       } else {
-        emitter.emit('exhausted', { jobId: j.jobId, minerIdx: c.minerIdx });
+        emitter.emit('exhausted', { jobId: j.jobId, minerIdx });
       }
     }
     if (performance.now() - lastReport > 250) report();
@@ -57,7 +59,8 @@ export function createInlineHasher(opts: { engine: HashEngine; budgetMs?: number
       if (closed) return;
       report();
       job = j;
-      scanner.load({ jobId: j.jobId, target: j.target, headers: j.candidates.map((c) => c.header), nonceStart: 0, nonceSpan: 0x100000000 });
+      scanner.load({ jobId: j.jobId, target: j.target, base: j.base, miners: j.miners.bytes, nonceStart: 0, nonceSpan: 0x100000000 });
+      emitter.emit('started', { jobId: j.jobId, atUs: monoUs() });
       if (!scheduled) scheduled = setImmediate(tick);
     },
     stop() {

@@ -1,18 +1,22 @@
 /** Typed messages between the thread hasher and its workers. */
 export type ToWorker =
-  | { readonly type: 'job'; readonly gen: number; readonly jobId: number; readonly target: Uint32Array; /** The candidates' 108-byte headers, one after another. */ readonly packed: Uint8Array; readonly nonceStart: number; readonly nonceSpan: number }
+  /** The miner bytes of the jobs that follow (16 per candidate), sent only when the set changes. */
+  | { readonly type: 'miners'; readonly bytes: Uint8Array }
+  | { readonly type: 'job'; readonly gen: number; readonly jobId: number; readonly target: Uint32Array; /** The header all candidates share. */ readonly base: Uint8Array; readonly nonceStart: number; readonly nonceSpan: number }
   | { readonly type: 'stop'; readonly gen: number };
 
 export type FromWorker =
   | { readonly type: 'ready'; readonly engine: string }
-  | { readonly type: 'solution'; readonly jobId: number; readonly index: number; readonly nonce: number }
+  /** The thread began hashing `jobId` at `atUs` (monoUs). */
+  | { readonly type: 'started'; readonly jobId: number; readonly atUs: number }
+  | { readonly type: 'solution'; readonly jobId: number; readonly index: number; readonly nonce: number; readonly foundAtUs: number }
   | { readonly type: 'exhausted'; readonly jobId: number; readonly index: number }
   | { readonly type: 'progress'; readonly jobId: number; readonly counts: Float64Array }
   | { readonly type: 'fatal'; readonly message: string };
 
 export function isFromWorker(m: unknown): m is FromWorker {
   const t = (m as { type?: unknown } | null)?.type;
-  return t === 'ready' || t === 'solution' || t === 'exhausted' || t === 'progress' || t === 'fatal';
+  return t === 'ready' || t === 'started' || t === 'solution' || t === 'exhausted' || t === 'progress' || t === 'fatal';
 }
 
 /** Shared control words: [0] the current job generation, [1] 1 when closing. */

@@ -2,15 +2,22 @@
  * The fair scan of one job on one thread, shared by the worker threads and
  * the single-thread twin. Every candidate (one per miner) gets the same slice
  * of nonces per turn, in an order shuffled per job, so N equal miners each
- * get 1/N of the hashes — and so about 1/N of the blocks.
+ * get 1/N of the hashes — and so about 1/N of the blocks. A candidate is
+ * prepared at its first turn (the job's midstate with its miner's bytes), so
+ * loading a job costs the same whatever the number of miners.
  */
-import { prepareHeader } from '../engines/prepare.ts';
+import { MINER_OFFSET } from '../../domain/header.ts';
+import { prepareHeader, withTailBytes } from '../engines/prepare.ts';
 import type { HashEngine, PreparedHeader, ScanResult } from '../engines/types.ts';
+import { MINER_BYTES } from './job.ts';
 
 export interface ScanJob {
   readonly jobId: number;
   readonly target: Uint32Array;
-  readonly headers: ReadonlyArray<Uint8Array>;
+  /** The header all candidates share (108 bytes). */
+  readonly base: Uint8Array;
+  /** The candidates' miner bytes, 16 each, in candidate order. */
+  readonly miners: Uint8Array;
   /** This thread's part of every candidate's nonce space: [start, start + span). */
   readonly nonceStart: number;
   readonly nonceSpan: number;
@@ -24,9 +31,11 @@ const MIN_SLICE = 256;
 const MAX_SLICE = 1 << 20;
 
 export class FairScanner {
-  private prepared: PreparedHeader[] = [];
+  private shared: PreparedHeader | null = null;
+  private prepared: Array<PreparedHeader | undefined> = [];
   private next: Float64Array = new Float64Array(0); // nonces done per candidate
   private done: Uint8Array = new Uint8Array(0);
+  private remaining = 0;
   private order: Uint32Array = new Uint32Array(0);
   private cursor = 0;
   /** Hashes per candidate since the last `takeCounts`. */
@@ -37,17 +46,19 @@ export class FairScanner {
 
   constructor(
     private readonly engine: HashEngine,
-    /** Target duration of one slice; small enough that a new job is taken up within milliseconds. */
+    /** Target duration of one slice: a new job is taken up between slices, so this bounds the hand-off. */
     private readonly sliceMs = 1,
     private readonly random: () => number = Math.random,
   ) {}
 
   load(job: ScanJob): void {
     this.job = job;
-    this.prepared = job.headers.map((h) => prepareHeader(h, job.target));
-    const n = job.headers.length;
+    this.shared = prepareHeader(job.base, job.target);
+    const n = Math.floor(job.miners.length / MINER_BYTES);
+    this.prepared = new Array<PreparedHeader | undefined>(n);
     this.next = new Float64Array(n);
     this.done = new Uint8Array(n);
+    this.remaining = n;
     this.counts = new Float64Array(n);
     this.order = new Uint32Array(n);
     for (let i = 0; i < n; i++) this.order[i] = i;
@@ -65,7 +76,17 @@ export class FairScanner {
   }
 
   get active(): boolean {
-    return this.job !== null && this.done.some((d) => d === 0);
+    return this.job !== null && this.remaining > 0;
+  }
+
+  private candidate(index: number): PreparedHeader {
+    let p = this.prepared[index];
+    if (!p) {
+      const m = this.job!.miners;
+      p = withTailBytes(this.shared!, m.subarray(index * MINER_BYTES, (index + 1) * MINER_BYTES), MINER_OFFSET);
+      this.prepared[index] = p;
+    }
+    return p;
   }
 
   /** Scans one slice for the next candidate in turn; returns an event or null. */
@@ -81,21 +102,26 @@ export class FairScanner {
       const count = Math.min(this.slice, left);
       const start = (job.nonceStart + this.next[index]!) >>> 0;
       const t0 = performance.now();
-      this.engine.scan(this.prepared[index]!, start, count, this.out);
+      this.engine.scan(this.candidate(index), start, count, this.out);
       this.adapt(this.out.hashes, performance.now() - t0);
       this.counts[index]! += this.out.hashes;
       this.next[index]! += this.out.hashes;
       if (this.out.found) {
-        this.done[index] = 1;
+        this.finish(index);
         return { kind: 'solution', index, nonce: this.out.nonce };
       }
       if (this.next[index]! >= job.nonceSpan) {
-        this.done[index] = 1;
+        this.finish(index);
         return { kind: 'exhausted', index };
       }
       return null;
     }
     return null;
+  }
+
+  private finish(index: number): void {
+    this.done[index] = 1;
+    this.remaining--;
   }
 
   private adapt(hashes: number, ms: number): void {

@@ -2,7 +2,9 @@
  * Hashing on worker threads, one per core. Every thread works on ALL
  * candidates of the job (each thread on its own part of every candidate's
  * nonce space), so the hash budget per miner is equal whatever the number of
- * miners and threads. A new job or a stop reaches every thread within a slice.
+ * miners and threads. A round reaches a thread as its base header; the
+ * miners' bytes only when the set changed. A new job or a stop reaches every
+ * thread within a slice.
  */
 import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
@@ -10,9 +12,9 @@ import { withNonce } from '../../domain/header.ts';
 import { meetsTarget } from '../../domain/pow.ts';
 import type { EngineName } from '../engines/types.ts';
 import { CLOSING, GEN, isFromWorker, signalClosing, type FromWorker, type ToWorker } from './messages.ts';
-import type { Hasher, HashProgress, MiningJob, Solution } from './types.ts';
+import type { Hasher, HashProgress, MinerSet, MiningJob, Solution } from './types.ts';
 import { Emitter } from './emitter.ts';
-import { packHeaders } from './packing.ts';
+import { candidateHeader } from './job.ts';
 
 interface Thread {
   readonly worker: Worker;
@@ -29,6 +31,10 @@ export async function createThreadHasher(opts: { threads: number; engine: Engine
   const recent = new Map<number, MiningJob>();
   let gen = 0;
   let closed = false;
+  /** The miner set the threads hold (sent when a job brings another). */
+  let sentMiners: MinerSet | null = null;
+  /** Threads that started each recent job, and when the last of them did. */
+  const starts = new Map<number, { threads: number; atUs: number }>();
 
   const onMessage = (m: unknown) => {
     if (!isFromWorker(m)) return;
@@ -36,32 +42,43 @@ export async function createThreadHasher(opts: { threads: number; engine: Engine
   };
   const handle = (m: FromWorker) => {
     if (m.type === 'fatal') emitter.emit('error', new Error(`hash worker failed: ${m.message}`));
+    if (m.type === 'started') {
+      const s = starts.get(m.jobId);
+      if (!s) return;
+      s.threads++;
+      s.atUs = Math.max(s.atUs, m.atUs);
+      if (s.threads === n) {
+        starts.delete(m.jobId);
+        emitter.emit('started', { jobId: m.jobId, atUs: s.atUs });
+      }
+      return;
+    }
     if (m.type === 'progress') {
       // Progress of a recent older job still counts as hashes done for its miners.
       const j = recent.get(m.jobId);
       if (!j) return;
       const map = new Map<string, number>();
-      m.counts.forEach((n, i) => {
-        const c = j.candidates[i];
-        if (c && n > 0) map.set(c.minerIdx, n);
+      const ids = j.miners.ids;
+      m.counts.forEach((c, i) => {
+        const id = ids[i];
+        if (id !== undefined && c > 0) map.set(id, c);
       });
       if (map.size > 0) emitter.emit('progress', { jobId: m.jobId, hashesByMiner: map } satisfies HashProgress);
       return;
     }
     if (!job || (m.type !== 'solution' && m.type !== 'exhausted') || m.jobId !== job.jobId) return;
     const j = job;
+    const minerIdx = j.miners.ids[m.index];
+    if (minerIdx === undefined) return;
     if (m.type === 'solution') {
-      const c = j.candidates[m.index];
-      if (!c) return;
-      const header = withNonce(c.header, m.nonce);
+      const header = withNonce(candidateHeader(j, m.index), m.nonce);
       if (!meetsTarget(createHash('sha256').update(header).digest(), j.target)) {
         emitter.emit('error', new Error(`a worker reported a nonce that does not meet the target (${opts.engine})`));
         return;
       }
-      emitter.emit('solution', { jobId: m.jobId, minerIdx: c.minerIdx, nonce: m.nonce, header } satisfies Solution);
+      emitter.emit('solution', { jobId: m.jobId, minerIdx, nonce: m.nonce, header, foundAtUs: m.foundAtUs } satisfies Solution);
     } else {
-      const c = j.candidates[m.index];
-      if (c) emitter.emit('exhausted', { jobId: m.jobId, minerIdx: c.minerIdx });
+      emitter.emit('exhausted', { jobId: m.jobId, minerIdx });
     }
   };
 
@@ -116,13 +133,18 @@ export async function createThreadHasher(opts: { threads: number; engine: Engine
       job = j;
       recent.set(j.jobId, j);
       if (recent.size > 16) recent.delete(recent.keys().next().value!);
-      const packed = packHeaders(j.candidates.map((c) => c.header));
+      if (j.miners !== sentMiners) {
+        sentMiners = j.miners;
+        for (const th of threads) th.port.postMessage({ type: 'miners', bytes: j.miners.bytes } satisfies ToWorker);
+      }
+      starts.set(j.jobId, { threads: 0, atUs: 0 });
+      if (starts.size > 16) starts.delete(starts.keys().next().value!);
       broadcast((t, g) => ({
         type: 'job',
         gen: g,
         jobId: j.jobId,
         target: j.target,
-        packed,
+        base: j.base,
         nonceStart: t * span,
         nonceSpan: t === n - 1 ? 0x100000000 - t * span : span,
       }));

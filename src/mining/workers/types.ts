@@ -7,13 +7,34 @@ export interface MinerCandidate {
   readonly header: Uint8Array;
 }
 
+/**
+ * The miners racing in a round, in candidate order. A set is built when the
+ * pool's membership changes, not per round, and a hasher sends its bytes to
+ * its threads only when it is handed a set it has not sent before (compared
+ * by identity): a round then costs the same whatever the number of miners.
+ */
+export interface MinerSet {
+  readonly ids: readonly string[];
+  /** ids.length × 16 bytes: each miner's header bytes (its user_idx), in order. */
+  readonly bytes: Uint8Array;
+  /** Each miner's position in `ids`. */
+  readonly index: ReadonlyMap<string, number>;
+}
+
+/**
+ * One height to mine: every candidate's header is `base` with its miner's 16
+ * bytes at MINER_OFFSET (candidateHeader in job.ts). Those bytes lie in the
+ * header's final SHA-256 block, so every candidate shares one midstate.
+ */
 export interface MiningJob {
   /** Strictly increasing. */
   readonly jobId: number;
   readonly height: bigint;
   /** 8 big-endian words; a hash is valid when hash <= target. */
   readonly target: Uint32Array;
-  readonly candidates: ReadonlyArray<MinerCandidate>;
+  /** The 108-byte header all candidates share (its miner and nonce bytes are ignored). */
+  readonly base: Uint8Array;
+  readonly miners: MinerSet;
 }
 
 export interface Solution {
@@ -22,6 +43,8 @@ export interface Solution {
   readonly nonce: number;
   /** The candidate header with the nonce written. */
   readonly header: Uint8Array;
+  /** When the hashing thread found it (monoUs), for the hand-off measure; absent for a remote miner's. */
+  readonly foundAtUs?: number;
 }
 
 export interface HashProgress {
@@ -38,6 +61,8 @@ export interface Hasher {
   on(event: 'solution', cb: (s: Solution) => void): void;
   on(event: 'progress', cb: (p: HashProgress) => void): void;
   on(event: 'exhausted', cb: (e: { jobId: number; minerIdx: string }) => void): void;
+  /** A job is being hashed on every thread: `atUs` (monoUs) is when the last thread started it. */
+  on(event: 'started', cb: (e: { jobId: number; atUs: number }) => void): void;
   on(event: 'error', cb: (e: Error) => void): void;
   close(): Promise<void>;
 }

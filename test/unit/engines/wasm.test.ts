@@ -14,6 +14,7 @@ import { createHasher } from '../../../src/mining/workers/index.ts';
 import { createHeader, encodeHeader } from '../../../src/domain/header.ts';
 import { meetsTarget, targetForDifficulty } from '../../../src/domain/pow.ts';
 import { HEADER_FIELDS, HEADER_HEX, HEADER_SHA256, MINED } from '../../vectors/domain.ts';
+import { createMinerSet } from '../../../src/mining/workers/job.ts';
 
 const engine = createEngine('wasm');
 const out: ScanResult = { found: false, nonce: 0, hashes: 0 };
@@ -144,7 +145,7 @@ test('the wasm engine works inside a worker thread', async () => {
       h.on('solution', resolve);
       h.on('error', reject);
     });
-    h.start({ jobId: 1, height: 1n, target, candidates: [{ minerIdx: 'A', header }] });
+    h.start({ jobId: 1, height: 1n, target, base: header, miners: createMinerSet(['A'], () => header.slice(88, 104)) });
     const s = await got;
     assert.ok(meetsTarget(createHash('sha256').update(s.header).digest(), target));
     assert.equal(new DataView(s.header.buffer, s.header.byteOffset).getUint32(104), s.nonce);

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { createHasher } from '../../../src/mining/workers/index.ts';
 import type { Hasher, MiningJob, Solution } from '../../../src/mining/workers/types.ts';
+import { candidateOf, createMinerSet, monoUs } from '../../../src/mining/workers/job.ts';
 import { targetForDifficulty, meetsTarget } from '../../../src/domain/pow.ts';
 
 function header(seed: number): Uint8Array {
@@ -12,8 +13,11 @@ function header(seed: number): Uint8Array {
   return h;
 }
 
+/** A miner's 16 header bytes, derived from its name. */
+const minerBytes = (m: string) => createHash('sha256').update(m).digest().subarray(0, 16);
+
 function job(jobId: number, miners: string[], difficulty: number, seed = jobId): MiningJob {
-  return { jobId, height: BigInt(jobId), target: targetForDifficulty(difficulty), candidates: miners.map((m, i) => ({ minerIdx: m, header: header(seed * 1000 + i) })) };
+  return { jobId, height: BigInt(jobId), target: targetForDifficulty(difficulty), base: header(seed), miners: createMinerSet(miners, minerBytes) };
 }
 
 function nextSolution(h: Hasher): Promise<Solution> {
@@ -48,7 +52,7 @@ for (const threads of [0, 2]) {
         assert.ok(['A', 'B'].includes(s.minerIdx));
         const digest = createHash('sha256').update(s.header).digest();
         assert.ok(meetsTarget(digest, j.target));
-        const c = j.candidates.find((x) => x.minerIdx === s.minerIdx)!;
+        const c = candidateOf(j, s.minerIdx)!;
         assert.deepEqual(s.header.slice(0, 104), c.header.slice(0, 104));
         assert.equal(new DataView(s.header.buffer).getUint32(104), s.nonce);
       } finally {
@@ -118,17 +122,31 @@ for (const threads of [0, 2]) {
   });
 }
 
-describe('packing a round for a thread', () => {
-  test('views of one buffer in order go as that buffer; anything else is copied in order; unpacking gives the same headers', async () => {
-    const { packHeaders, unpackHeaders } = await import('../../../src/mining/workers/packing.ts');
-    const buf = new Uint8Array(3 * 108).map((_, i) => i % 251);
-    const views = [0, 1, 2].map((i) => buf.subarray(i * 108, i * 108 + 108));
-    const same = packHeaders(views);
-    assert.equal(same.buffer, buf.buffer, 'no copy');
-    const loose = [views[2]!, views[0]!].map((v) => Uint8Array.from(v));
-    const copied = packHeaders(loose);
-    assert.notEqual(copied.buffer, buf.buffer);
-    assert.deepEqual(unpackHeaders(copied).map((h) => Buffer.from(h).toString('hex')), loose.map((h) => Buffer.from(h).toString('hex')));
-    assert.deepEqual(unpackHeaders(packHeaders([views[1]!, views[2]!])).map((h) => h[0]), [views[1]![0], views[2]![0]], 'views out of place are copied');
+describe('a round as a base header and a miner set', () => {
+  test('each job reports when every thread started it (a job superseded before a thread took it up is not reported); a solution carries its miner\'s bytes and when it was found', async () => {
+    for (const threads of [0, 2]) {
+      const h = await createHasher({ threads, engine: 'js' });
+      const started: Array<{ jobId: number; atUs: number }> = [];
+      h.on('started', (e) => started.push(e));
+      try {
+        const before = monoUs();
+        const set = createMinerSet(['A', 'B', 'C'], minerBytes);
+        for (let i = 1; i <= 3; i++) {
+          h.start({ ...job(i, [], 12), miners: set });
+          const t0 = Date.now();
+          while (started.length < i && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 5));
+        }
+        assert.deepEqual(started.map((e) => e.jobId), [1, 2, 3], `${threads} threads`);
+        for (const e of started) assert.ok(e.atUs >= before && e.atUs <= monoUs());
+        const got = nextSolution(h);
+        h.start(job(4, ['D', 'E'], 2)); // another set: its bytes reach the threads before the job
+        const s = await got;
+        assert.ok(['D', 'E'].includes(s.minerIdx));
+        assert.ok(s.foundAtUs !== undefined && s.foundAtUs >= before);
+        assert.deepEqual(Buffer.from(s.header.subarray(88, 104)), Buffer.from(minerBytes(s.minerIdx)), "the solution carries its miner's bytes");
+      } finally {
+        await h.close();
+      }
+    }
   });
 });

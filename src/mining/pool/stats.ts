@@ -1,0 +1,61 @@
+/**
+ * What the pool counts about itself: blocks sealed, solutions refused by
+ * reason, the version read caches compare, and its timings — the round build
+ * (a solution's arrival, or a template, to the next round handed to every
+ * thread: the coordinator's own overhead) and the hand-off (a solution found
+ * on a thread to the next round being hashed on every thread).
+ */
+import { RoundTimes } from './round.ts';
+import type { PoolStatus } from './types.ts';
+
+export class PoolStats {
+  blocksSealed = 0;
+  /** Bumped whenever statistics may change (a seal, a miner joining or leaving): read caches compare it. */
+  version = 0;
+  readonly rejected: Record<string, number> = {};
+  readonly buildTimes = new RoundTimes(256);
+  readonly handoffTimes = new RoundTimes(256);
+  /** When the solution that ends the current height was found (monoUs), until the next round starts. */
+  private solutionFoundUs: number | null = null;
+  /** The round started after a solution, until every thread reports it started. */
+  private handoff: { readonly jobId: number; readonly fromUs: number } | null = null;
+
+  count(reason: string): void {
+    this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
+  }
+
+  /** A solution ends the height being mined. */
+  solutionFound(atUs: number): void {
+    this.solutionFoundUs = atUs;
+  }
+
+  /** No round follows (idle, no miner, the store away): the next round is no hand-off. */
+  idle(): void {
+    this.solutionFoundUs = null;
+  }
+
+  /** A round was handed out, `t0` (performance.now()) being when its build began; `hashed`: on our threads. */
+  roundStarted(jobId: number, t0: number, hashed: boolean): void {
+    this.handoff = hashed && this.solutionFoundUs !== null ? { jobId, fromUs: this.solutionFoundUs } : null;
+    this.solutionFoundUs = null;
+    this.buildTimes.add(performance.now() - t0);
+  }
+
+  /** Every thread hashes `jobId` since `atUs` (the hasher's 'started'). */
+  threadsStarted(jobId: number, atUs: number): void {
+    if (this.handoff?.jobId !== jobId) return;
+    this.handoffTimes.add((atUs - this.handoff.fromUs) / 1000);
+    this.handoff = null;
+  }
+
+  /** The pool's status: what the caller knows of the pool, with these counts and timings. */
+  status(pool: Omit<PoolStatus, 'blocksSealed' | 'rejected' | 'roundBuildMs' | 'handoffMs'>): PoolStatus {
+    return {
+      ...pool,
+      blocksSealed: this.blocksSealed,
+      rejected: { ...this.rejected },
+      roundBuildMs: this.buildTimes.percentiles(),
+      handoffMs: this.handoffTimes.percentiles(),
+    };
+  }
+}
