@@ -1,30 +1,35 @@
 /**
- * Scale: N registered active miners. Resident memory per miner (server RSS
- * with N miners racing minus before they started, over N), leaderboard
- * p50/p99, the coordinator's round build time p50/p99 (template read when
- * needed, N headers, start on every thread; joins included), and its
- * hand-off p50/p99: from a solution to the next round on every thread.
- *   npm run bench -- scale [--miners 100,1000] [--json]
+ * Scale: N registered active miners while the ledger works at a steady
+ * offered load (the seed's defaults: difficulty 4, batches of 10). Reports
+ * resident memory per miner (server RSS with N miners racing minus before they
+ * joined, over N), leaderboard p50/p99 sampled throughout the window, the
+ * coordinator's round build p50/p99 (a solution's arrival, or a template, to
+ * the next round handed to every thread) and the hand-off p50/p99 (a solution
+ * found on a thread to the next round hashed on every thread), and the blocks
+ * sealed in the window.
+ *   npm run bench -- scale [--miners 100,1000,10000] [--rate 100] [--seconds 10] [--difficulty 4] [--batch 10] [--json]
  */
 import { readFileSync } from 'node:fs';
-import { newUser, request, startServer, summary, output, round, cpuModel, type BenchUser } from './lib.ts';
+import { flag, newUser, request, startServer, summary, output, round, cpuModel, type BenchUser } from './lib.ts';
 
 function rssKb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : NaN;
 }
 
-async function once(n: number) {
+async function once(n: number, args: string[]) {
   const big = '100000000 per hour';
+  const rate = flag(args, '--rate', 100);
+  const seconds = flag(args, '--seconds', 10);
   const server = await startServer({
     SCRYPT_COST: '1024',
     MAX_MINERS: String(n),
-    DIFFICULTY: '5',
-    // One payment per block: many solutions, and a backlog throughout the window (the steady state).
-    BATCH_SIZE: '1',
+    DIFFICULTY: String(flag(args, '--difficulty', 4)),
+    BATCH_SIZE: String(flag(args, '--batch', 10)),
     SYSTEM_MINER: 'off',
     RATE_LIMIT_MINING_START: big,
     RATE_LIMIT_LEADERBOARD: big,
+    RATE_LIMIT_POOL_STATUS: big,
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
   });
   try {
@@ -36,24 +41,47 @@ async function once(n: number) {
       const r = await request(`${server.url}/api/mining/start`, 'POST', undefined, u.headers);
       if (r.status !== 200) throw new Error(`start: ${r.status}`);
     }
-    // Keep rounds coming: a backlog of payments for the miners to race on (hundreds of solutions' hand-offs).
-    for (let i = 0; i < 1000; i++) await request(`${server.url}/api/transactions`, 'POST', { receiver_idx: users[(i + 1) % n]!.userIdx, amount: '1.00' }, users[i % n]!.headers);
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise((r) => setTimeout(r, 2000));
     const after = rssKb(server.proc.pid!);
+    const sealedBefore = ((await request(`${server.url}/api/mining/pool-status`, 'GET')).body as { pool: { blocks_sealed: number } }).pool.blocks_sealed;
+    // The window: payments at `rate` per second while the leaderboard is read over and over.
+    const t0 = Date.now();
+    const end = t0 + seconds * 1000;
+    let sent = 0;
+    const payments: Array<Promise<unknown>> = [];
+    const paying = (async () => {
+      while (Date.now() < end) {
+        const due = Math.floor(((Date.now() - t0) / 1000) * rate);
+        for (; sent < due; sent++) {
+          const from = users[sent % n]!;
+          const to = users[(sent * 7 + 1) % n === sent % n ? (sent + 1) % n : (sent * 7 + 1) % n]!;
+          payments.push(request(`${server.url}/api/transactions`, 'POST', { receiver_idx: to.userIdx, amount: '0.01' }, from.headers).catch(() => null));
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
     const lat: number[] = [];
-    for (let i = 0; i < 300; i++) lat.push((await request(`${server.url}/api/mining/leaderboard?limit=100&sort_by=${i % 2 ? 'fees' : 'blocks'}`, 'GET')).ms);
+    for (let i = 0; Date.now() < end; i++) {
+      lat.push((await request(`${server.url}/api/mining/leaderboard?limit=100&sort_by=${i % 2 ? 'fees' : 'blocks'}`, 'GET')).ms);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await paying;
+    await Promise.all(payments);
     const lb = summary(lat);
-    const st = (await request(`${server.url}/api/mining/pool-status`, 'GET')).body as { pool: { active_miners: number; round_build_ms: { p50: number; p99: number }; handoff_ms: { p50: number; p99: number }; blocks_sealed: number } };
+    const st = (await request(`${server.url}/api/mining/pool-status`, 'GET')).body as {
+      pool: { active_miners: number; round_build_ms: { p50: number; p99: number }; handoff_ms: { p50: number; p99: number }; blocks_sealed: number };
+    };
     return {
       miners: n,
       active: st.pool.active_miners,
       rss_before_mb: round(before / 1024),
       rss_after_mb: round(after / 1024),
       kb_per_miner: round((after - before) / n),
-      leaderboard_ms: { p50: lb.p50, p99: lb.p99 },
+      offered_per_second: rate,
+      blocks_in_window: st.pool.blocks_sealed - sealedBefore,
+      leaderboard_ms: { p50: lb.p50, p99: lb.p99, n: lb.n },
       round_build_ms: st.pool.round_build_ms,
       handoff_ms: st.pool.handoff_ms,
-      blocks_sealed: st.pool.blocks_sealed,
     };
   } finally {
     await server.stop();
@@ -64,10 +92,19 @@ export async function run(args: string[]): Promise<void> {
   const i = args.indexOf('--miners');
   const sizes = i >= 0 ? args[i + 1]!.split(',').map(Number) : [100, 1000];
   const results = [];
-  for (const n of sizes) results.push(await once(n));
+  for (const n of sizes) results.push(await once(n, args));
   output(
     args,
-    { bench: 'scale', cpu: cpuModel(), results },
-    results.map((r) => ({ miners: r.miners, 'KB/miner': r.kb_per_miner, 'leaderboard p99 ms': r.leaderboard_ms.p99, 'round build p50 ms': r.round_build_ms.p50, 'round build p99 ms': r.round_build_ms.p99, 'hand-off p50 ms': r.handoff_ms.p50, 'hand-off p99 ms': r.handoff_ms.p99 })),
+    { bench: 'scale', store: process.env.DATABASE_URL ? 'postgres' : 'pglite', cpu: cpuModel(), results },
+    results.map((r) => ({
+      miners: r.miners,
+      'KB/miner': r.kb_per_miner,
+      blocks: r.blocks_in_window,
+      'leaderboard p99 ms': r.leaderboard_ms.p99,
+      'round build p50 ms': r.round_build_ms.p50,
+      'round build p99 ms': r.round_build_ms.p99,
+      'hand-off p50 ms': r.handoff_ms.p50,
+      'hand-off p99 ms': r.handoff_ms.p99,
+    })),
   );
 }

@@ -58,6 +58,8 @@ export interface LedgerOptions {
   readonly bankValidators?: Partial<Record<BankCode, BankValidator>>;
   /** Payments accepted and not yet sealed at most (default backlogLimit(BATCH_SIZE)); tests make it small. */
   readonly backlogLimit?: number;
+  /** How old a leaderboard may be served while the next is read (default 250 ms); tests set it. */
+  readonly boardStaleMs?: number;
 }
 
 export function storeOptionsFor(config: Config): StoreOptions {
@@ -210,7 +212,7 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
           async (a) => {
             await a.register(metricsPlugin, { metrics });
             await a.register(healthRoutes, { db: store.db, readiness });
-            await a.register(miningRoutes, { deps, pool, limits: config.rateLimits });
+            await a.register(miningRoutes, { deps, pool, limits: config.rateLimits, ...(opts.boardStaleMs === undefined ? {} : { boardStaleMs: opts.boardStaleMs }) });
             await a.register(auditRoutes, { deps, auditorKey });
             await a.register(eventRoutes, { deps, pool, events });
             await a.register(miningWsRoutes, { deps, pool });

@@ -12,6 +12,8 @@ export interface MiningRouteOptions {
   readonly deps: AppDeps;
   readonly pool: MiningPool;
   readonly limits: RateLimits;
+  /** How old a leaderboard may be when served while the next is read (default BOARD_STALE_MS). */
+  readonly boardStaleMs?: number;
 }
 
 /** blocks_won / (won + lost) x 100, two decimals; 0 with no rounds. */
@@ -41,8 +43,12 @@ const FinalStats = Type.Object({
   win_rate: Type.Number(),
 });
 
-export const miningRoutes: FastifyPluginAsyncTypebox<MiningRouteOptions> = async (app, { deps, pool, limits }) => {
-  const boardCache = new Map<string, { version: number; body: LeaderboardBody }>();
+/** How old a leaderboard may be when served while the next one is read (blocks sealed back to back). */
+export const BOARD_STALE_MS = 250;
+
+export const miningRoutes: FastifyPluginAsyncTypebox<MiningRouteOptions> = async (app, { deps, pool, limits, boardStaleMs = BOARD_STALE_MS }) => {
+  const boardCache = new Map<string, { version: number; at: number; body: LeaderboardBody }>();
+  const refreshing = new Set<string>();
   // A user's stored statistics change only through the pool (joins, leaves, seals): cached per pool version.
   const statsCache = new Map<string, { version: number; row: MinerStatsRow | null }>();
   const storedStats = async (userIdx: string): Promise<MinerStatsRow | null> => {
@@ -203,29 +209,45 @@ export const miningRoutes: FastifyPluginAsyncTypebox<MiningRouteOptions> = async
       },
     },
     async (req) => {
-      // Cached until statistics can change (a seal, a miner starting or stopping).
+      // Cached until statistics can change (a seal, a miner starting or stopping). While blocks are
+      // sealed back to back a board stays valid for at most boardStaleMs: the next one is read
+      // in the background (once per key at a time) and the last one is served meanwhile.
       const key = `${req.query.sort_by}:${req.query.limit}`;
       const hit = boardCache.get(key);
       if (hit && hit.version === pool.version) return hit.body;
-      const version = pool.version;
-      const { rows, total } = await leaderboard(deps.db, req.query.sort_by, req.query.limit);
-      const body = {
-        success: true as const,
-        leaderboard: rows.map((s, i) => ({
-          rank: i + 1,
-          user_idx: s.userIdx,
-          total_blocks_mined: s.totalBlocksMined,
-          total_fees_earned: fees(s),
-          win_rate: winRate(s.blocksWon, s.blocksLost),
-          is_active: pool.isMining(s.userIdx),
-        })),
-        total_miners: total,
-      };
-      if (boardCache.size > 256) boardCache.clear();
-      boardCache.set(key, { version, body });
-      return body;
+      if (hit && performance.now() - hit.at < boardStaleMs) {
+        if (!refreshing.has(key)) {
+          refreshing.add(key);
+          void readBoard(req.query.sort_by, req.query.limit, key)
+            .catch(() => {}) // the next request reads it again
+            .finally(() => refreshing.delete(key));
+        }
+        return hit.body;
+      }
+      return readBoard(req.query.sort_by, req.query.limit, key);
     },
   );
+
+  async function readBoard(sortBy: 'blocks' | 'fees', limitN: number, key: string): Promise<LeaderboardBody> {
+    const version = pool.version;
+    const at = performance.now();
+    const { rows, total } = await leaderboard(deps.db, sortBy, limitN);
+    const body = {
+      success: true as const,
+      leaderboard: rows.map((s, i) => ({
+        rank: i + 1,
+        user_idx: s.userIdx,
+        total_blocks_mined: s.totalBlocksMined,
+        total_fees_earned: fees(s),
+        win_rate: winRate(s.blocksWon, s.blocksLost),
+        is_active: pool.isMining(s.userIdx),
+      })),
+      total_miners: total,
+    };
+    if (boardCache.size > 256) boardCache.clear();
+    boardCache.set(key, { version, at, body });
+    return body;
+  }
 
   app.get(
     '/api/mining/pool-status',
