@@ -9,6 +9,7 @@ import { HoldBatcher } from './app/hold-batcher.ts';
 import { Backlog, backlogLimit } from './app/backlog.ts';
 import { PaymentReadCache } from './app/payment-cache.ts';
 import { openStore, type Store, type StoreOptions } from './infra/db/database.ts';
+import type { StartedThread } from './infra/db/pglite-runner.ts';
 import { createScryptHasher } from './infra/security/passwords.ts';
 import { createTokenService } from './infra/security/tokens.ts';
 import { loadOrCreateSecret } from './infra/security/secrets.ts';
@@ -62,8 +63,10 @@ export interface LedgerOptions {
   readonly boardStaleMs?: number;
 }
 
-export function storeOptionsFor(config: Config): StoreOptions {
-  return config.databaseUrl !== null ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir, thread: true };
+/** The store a config names; `started`: the embedded database's thread, already started for it (server.ts). */
+export function storeOptionsFor(config: Config, started?: StartedThread): StoreOptions {
+  if (config.databaseUrl !== null) return { kind: 'postgres', url: config.databaseUrl };
+  return { kind: 'pglite', dataDir: config.dataDir, thread: true, ...(started ? { started } : {}) };
 }
 
 /** A fan-out of ledger events to any number of listeners. */

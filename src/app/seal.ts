@@ -6,7 +6,7 @@
  */
 
 import { splitBankPool } from '../domain/fees.ts';
-import { encodeHeader, hashHeader } from '../domain/header.ts';
+import { encodeHeader } from '../domain/header.ts';
 import { toHex, fromHex } from '../domain/hex.ts';
 import { SYSTEM_MINER_IDX } from '../domain/ids.ts';
 import { runConsensus, type CandidateBlock, type Consensus, type LedgerView, type PendingTx, type RejectReason } from '../domain/validation.ts';
@@ -141,7 +141,7 @@ async function attempt(deps: AppDeps, req: SealRequest, ex: Executor): Promise<S
     return { accepted: false, reason, message: first?.message ?? 'The banks did not reach a quorum.', consensus };
   }
   const headerBytes = encodeHeader(block.header);
-  const hash = toHex(hashHeader(headerBytes));
+  const hash = toHex(consensus.hash); // the header hash the banks computed
   const { write, minerFee, bankFees } = sealWrite(req, consensus, height, hash, toHex(headerBytes));
   const pending = await writeSeal(ex, write);
   const next = req.nextBatch === undefined ? undefined : { tip: { height, hash, timestampMs: block.header.timestampMs }, pending };

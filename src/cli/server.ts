@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const { createLedger, storeOptionsFor } = await import('../compose.ts');
   let ledger;
   try {
-    ledger = await createLedger({ config, store: started ? { kind: 'pglite', dataDir: config.dataDir, thread: true, started } : storeOptionsFor(config) });
+    ledger = await createLedger({ config, store: storeOptionsFor(config, started ?? undefined) });
   } catch (e) {
     process.stderr.write(`idxchain: cannot start: ${(e as Error).message}\n`);
     process.exit(1);

@@ -76,13 +76,6 @@ export async function countPending(ex: Executor): Promise<{ count: number; oldes
   return { count: Number(row.n), oldest: row.oldest };
 }
 
-/** Locks and returns the given payments (any status) for a seal. */
-export async function lockPayments(ex: Executor, txIds: readonly string[]): Promise<PaymentRow[]> {
-  if (txIds.length === 0) return [];
-  const rows = await ex.selectFrom('transactions').selectAll().where('tx_id', 'in', txIds).forUpdate().execute();
-  return rows.map(toPayment);
-}
-
 export async function recentPaymentsOf(ex: Executor, userIdx: string, limit: number): Promise<PaymentRow[]> {
   const rows = await ex
     .selectFrom('transactions')
