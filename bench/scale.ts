@@ -3,10 +3,11 @@
  * offered load (the seed's defaults: difficulty 4, batches of 10). Reports
  * resident memory per miner (server RSS with N miners racing minus before they
  * joined, over N), leaderboard p50/p99 sampled throughout the window, the
- * coordinator's round build p50/p99 (a solution's arrival, or a template, to
- * the next round handed to every thread) and the hand-off p50/p99 (a solution
- * found on a thread to the next round hashed on every thread), and the blocks
- * sealed in the window.
+ * coordinator's round build p50/p99 on a solution (the solution, or the seal
+ * that returned the next template, to the next round handed to every thread),
+ * rounds whose template was read from the store, the hand-off p50/p99 (a
+ * solution found on a thread to the next round hashed on every thread), and
+ * the blocks sealed in the window.
  *   npm run bench -- scale [--miners 100,1000,10000] [--rate 100] [--seconds 10] [--difficulty 4] [--batch 10] [--json]
  */
 import { readFileSync } from 'node:fs';
@@ -69,7 +70,13 @@ async function once(n: number, args: string[]) {
     await Promise.all(payments);
     const lb = summary(lat);
     const st = (await request(`${server.url}/api/mining/pool-status`, 'GET')).body as {
-      pool: { active_miners: number; round_build_ms: { p50: number; p99: number }; handoff_ms: { p50: number; p99: number }; blocks_sealed: number };
+      pool: {
+        active_miners: number;
+        round_build_ms: { p50: number; p99: number };
+        template_round_ms: { p50: number; p99: number };
+        handoff_ms: { p50: number; p99: number };
+        blocks_sealed: number;
+      };
     };
     return {
       miners: n,
@@ -81,6 +88,7 @@ async function once(n: number, args: string[]) {
       blocks_in_window: st.pool.blocks_sealed - sealedBefore,
       leaderboard_ms: { p50: lb.p50, p99: lb.p99, n: lb.n },
       round_build_ms: st.pool.round_build_ms,
+      template_round_ms: st.pool.template_round_ms,
       handoff_ms: st.pool.handoff_ms,
     };
   } finally {
@@ -103,6 +111,7 @@ export async function run(args: string[]): Promise<void> {
       'leaderboard p99 ms': r.leaderboard_ms.p99,
       'round build p50 ms': r.round_build_ms.p50,
       'round build p99 ms': r.round_build_ms.p99,
+      'template round p99 ms': r.template_round_ms.p99,
       'hand-off p50 ms': r.handoff_ms.p50,
       'hand-off p99 ms': r.handoff_ms.p99,
     })),

@@ -21,6 +21,7 @@ import { selectEngine } from './mining/engines/index.ts';
 import { createHasher } from './mining/workers/index.ts';
 import { StoreReadiness } from './infra/db/readiness.ts';
 import { StoreUpkeep } from './infra/db/upkeep.ts';
+import { RaceFold } from './infra/db/race-fold.ts';
 import { countPending } from './infra/db/repos/payments.ts';
 import { createMetrics, metricsPlugin } from './api/plugins/metrics.ts';
 import { healthRoutes } from './api/routes/health.ts';
@@ -44,6 +45,8 @@ export interface Ledger {
   readonly readiness: StoreReadiness;
   /** The embedded store's statistics upkeep (null on PostgreSQL, whose autovacuum does it). */
   readonly upkeep: StoreUpkeep | null;
+  /** Writes a large pool's deferred losses into miner_statistics (migration 007). */
+  readonly raceFold: RaceFold;
   close(): Promise<void>;
 }
 
@@ -61,6 +64,8 @@ export interface LedgerOptions {
   readonly backlogLimit?: number;
   /** How old a leaderboard may be served while the next is read (default 250 ms); tests set it. */
   readonly boardStaleMs?: number;
+  /** The pool defers a block's losses above this many racing miners (default 256; migration 007). */
+  readonly deferLossesAbove?: number;
 }
 
 /** The store a config names; `started`: the embedded database's thread, already started for it (server.ts). */
@@ -179,11 +184,14 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
         miningTimeoutMs: config.miningTimeoutSeconds * 1000,
         systemMiner: config.systemMiner,
         systemMinerGraceMs: config.systemMinerGraceSeconds * 1000,
+        ...(opts.deferLossesAbove === undefined ? {} : { deferLossesAbove: opts.deferLossesAbove }),
       },
       log.child({ module: 'pool' }),
     );
     events.onPayment(() => pool.onPayment());
     events.onSealed(() => pool.invalidate());
+    const raceFold = new RaceFold(store.db, log.child({ module: 'store' }));
+    events.onSealed(() => raceFold.sealed());
     const readiness = new StoreReadiness(store.db, log.child({ module: 'store' }));
     // The embedded store has no autovacuum: its planner statistics are refreshed here.
     const upkeep = store.kind === 'pglite' ? new StoreUpkeep(store.db, log.child({ module: 'store' })) : null;
@@ -241,6 +249,7 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
     } catch (e) {
       readiness.close();
       await upkeep?.close();
+      await raceFold.close();
       await hasher.close();
       throw e;
     }
@@ -254,11 +263,13 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
       events,
       readiness,
       upkeep,
+      raceFold,
       close: async () => {
-        // The pool first (an in-flight seal finishes), then HTTP, then the store.
+        // The pool first (an in-flight seal finishes), its deferred losses folded, then HTTP, then the store.
         readiness.close();
         await upkeep?.close();
         await pool.close();
+        await raceFold.close();
         await app.close();
         await holds.drained();
         await store.close();

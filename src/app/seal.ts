@@ -11,6 +11,7 @@ import { toHex, fromHex } from '../domain/hex.ts';
 import { SYSTEM_MINER_IDX } from '../domain/ids.ts';
 import { runConsensus, type CandidateBlock, type Consensus, type LedgerView, type PendingTx, type RejectReason } from '../domain/validation.ts';
 import type { PaymentRow } from '../infra/db/repos/payments.ts';
+import { lockRace } from '../infra/db/repos/race.ts';
 import { isLedgerMoved, lockTip, readSealView, writeSeal, type SealView, type SealWrite } from '../infra/db/repos/seal.ts';
 import type { Executor } from '../infra/db/database.ts';
 import { appendAudit } from '../infra/db/repos/audit.ts';
@@ -20,6 +21,12 @@ export interface SealRequest {
   readonly block: CandidateBlock;
   /** Other user miners that raced for this height (each gets blocks_lost + 1 when the block is accepted). */
   readonly racingMiners?: readonly string[];
+  /**
+   * Instead, for a large pool: the racing miners as the store's race marks
+   * (migration 007), their losses deferred: every miner in the race except
+   * the winner and `absent`, and `departed` (raced, left since).
+   */
+  readonly racingPool?: { readonly absent: readonly string[]; readonly departed: readonly string[] };
   /** How long the winning attempt took, for avg_mining_time_seconds. */
   readonly miningTimeMs?: number;
   /**
@@ -110,6 +117,7 @@ function sealWrite(req: SealRequest, consensus: Consensus, height: bigint, hash:
     bankCredits: split,
     win: isSystem ? null : { feePaise: minerFee, miningTimeMs: req.miningTimeMs ?? 0 },
     losers: (req.racingMiners ?? []).filter((m) => m !== block.minerIdx && m !== SYSTEM_MINER_IDX),
+    race: req.racingPool && !isSystem ? { winner: block.minerIdx, absent: req.racingPool.absent, departed: req.racingPool.departed } : null,
     audit: {
       actor: isSystem ? 'system' : block.minerIdx,
       at: new Date(),
@@ -164,6 +172,7 @@ export async function sealBlock(deps: AppDeps, req: SealRequest): Promise<SealRe
   } catch (e) {
     if (!isLedgerMoved(e)) throw e;
     result = await db.transaction().execute(async (tx) => {
+      if (req.racingPool) await lockRace(tx); // the race counter before the tip, as everywhere
       await lockTip(tx);
       return attempt(deps, req, tx);
     });

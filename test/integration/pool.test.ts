@@ -6,9 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createHash } from 'node:crypto';
 import { MiningPool } from '../../src/mining/pool/coordinator.ts';
-import type { Hasher, MiningJob, Solution, HashProgress } from '../../src/mining/workers/types.ts';
-import { meetsTarget } from '../../src/domain/pow.ts';
-import { withNonce } from '../../src/domain/header.ts';
+import { HandHasher } from '../helpers/hand-hasher.ts';
+import type { MiningJob } from '../../src/mining/workers/types.ts';
 import { validateBlock, type BankValidator, type CandidateBlock, type LedgerView } from '../../src/domain/validation.ts';
 import { ledgerTotals } from '../../src/infra/db/repos/chain.ts';
 import { findStats } from '../../src/infra/db/repos/miners.ts';
@@ -16,40 +15,8 @@ import { assertConserved, payVia, registerUser, startLedger, type TestLedger } f
 import { waitFor } from '../helpers/wait.ts';
 import { createPgliteStore } from '../helpers/stores.ts';
 import { tempDir, testConfig } from '../helpers/ledger.ts';
-import { candidateHeader, candidateOf, candidatesOf } from '../../src/mining/workers/job.ts';
+import { candidateHeader, candidatesOf } from '../../src/mining/workers/job.ts';
 
-class HandHasher implements Hasher {
-  readonly engine = 'hand';
-  readonly threads = 0;
-  job: MiningJob | null = null;
-  jobs: MiningJob[] = [];
-  closed = false;
-  private readonly cbs: Record<string, Array<(x: never) => void>> = {};
-  start(job: MiningJob): void {
-    this.job = job;
-    this.jobs.push(job);
-  }
-  stop(): void {
-    this.job = null;
-  }
-  on(ev: string, cb: (x: never) => void): void {
-    (this.cbs[ev] ??= []).push(cb);
-  }
-  emit(ev: 'solution' | 'progress', x: Solution | HashProgress): void {
-    for (const cb of this.cbs[ev] ?? []) cb(x as never);
-  }
-  async close(): Promise<void> {
-    this.closed = true;
-  }
-  /** Solves the candidate of `minerIdx` in `job` by brute force. */
-  solve(job: MiningJob, minerIdx: string): Solution {
-    const c = candidateOf(job, minerIdx)!;
-    for (let n = 0; ; n++) {
-      const h = withNonce(c.header, n);
-      if (meetsTarget(createHash('sha256').update(h).digest(), job.target)) return { jobId: job.jobId, minerIdx, nonce: n, header: h };
-    }
-  }
-}
 
 describe('pool coordinator', () => {
   let L: TestLedger;

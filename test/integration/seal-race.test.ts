@@ -58,6 +58,7 @@ for (const kind of await storeKinds()) {
       bankCredits: [],
       win: null,
       losers: [],
+      race: null,
       audit: { actor: 'system', payload: { test: true }, at: new Date() },
       next: null,
     });

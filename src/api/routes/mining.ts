@@ -272,6 +272,7 @@ export const miningRoutes: FastifyPluginAsyncTypebox<MiningRouteOptions> = async
               hash_rate_per_second: Type.String(),
               blocks_sealed: Type.Integer(),
               round_build_ms: Type.Object({ p50: Type.Number(), p99: Type.Number() }),
+              template_round_ms: Type.Object({ p50: Type.Number(), p99: Type.Number() }),
               handoff_ms: Type.Object({ p50: Type.Number(), p99: Type.Number() }),
             }),
           }),
@@ -296,6 +297,7 @@ export const miningRoutes: FastifyPluginAsyncTypebox<MiningRouteOptions> = async
           hash_rate_per_second: s.hashRate.toFixed(2),
           blocks_sealed: s.blocksSealed,
           round_build_ms: s.roundBuildMs,
+          template_round_ms: s.templateRoundMs,
           handoff_ms: s.handoffMs,
         },
       };

@@ -10,12 +10,12 @@ import { decodeHeader, hashHeader } from '../../domain/header.ts';
 import { toHex } from '../../domain/hex.ts';
 import type { TxRecord } from '../../domain/transaction.ts';
 import type { NextTemplate, SealResult } from '../../app/seal.ts';
-import { sealSolution } from './seal-solution.ts';
+import { sealSolution, type Racing } from './seal-solution.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import { readTip } from '../../infra/db/repos/chain.ts';
 import { oldestPending } from '../../infra/db/repos/payments.ts';
 import { activeMiners } from '../../infra/db/repos/miners.ts';
-import { join, leave, saveRates } from './membership.ts';
+import { join, leave, recordStopped, saveRates } from './membership.ts';
 import type { Hasher, HashProgress, MiningJob, Solution } from '../workers/types.ts';
 import { HashRateMeter } from './hash-rate.ts';
 import { buildJob } from './round.ts';
@@ -67,6 +67,7 @@ export class MiningPool {
     this.running = true;
     const resumed = await activeMiners(this.deps.db);
     for (const m of resumed.slice(0, this.settings.maxMiners)) this.roster.add(m);
+    for (const m of resumed.slice(this.settings.maxMiners)) await recordStopped(this.deps.db, m, null); // beyond MAX_MINERS now
     if (resumed.length > 0) this.log.info({ miners: this.roster.size }, 'resumed active miners');
     this.flushTimer = setInterval(() => void this.flushHashRates(), 5_000);
     this.flushTimer.unref();
@@ -119,14 +120,24 @@ export class MiningPool {
     return this.onSolution(s);
   }
 
+  /** Joins and leaves take turns with seals: the roster and the store's race marks agree whenever a seal is computed. */
   async addMiner(userIdx: string, opts: { remote?: boolean } = {}): Promise<void> {
-    await join(this.deps.db, this.roster, this.stats, this.settings.maxMiners, userIdx, opts.remote === true);
+    await this.inTurn(() => join(this.deps.db, this.roster, this.stats, this.settings.maxMiners, userIdx, opts.remote === true));
     this.kick();
   }
 
   async removeMiner(userIdx: string): Promise<void> {
-    await leave(this.deps.db, this.roster, this.stats, this.meter, userIdx);
+    await this.inTurn(() => leave(this.deps.db, this.roster, this.stats, this.meter, userIdx));
     this.kick();
+  }
+
+  private inTurn<T>(f: () => Promise<T>): Promise<T> {
+    const turn = this.chain.then(f);
+    this.chain = turn.then(
+      () => {},
+      () => {},
+    );
+    return turn;
   }
 
   hashRate(userIdx: string): number {
@@ -224,7 +235,7 @@ export class MiningPool {
       miners = [];
     }
     const tip = next ? next.tip : await readTip(this.deps.db, false);
-    this.startRound(tip, txs, miners, null, t0);
+    this.startRound(tip, txs, miners, null, t0, next === undefined);
   }
 
   /**
@@ -241,7 +252,14 @@ export class MiningPool {
    * on every thread and to remote miners. O(1) in the number of miners: the
    * miner sets come from the roster, built when the membership changed.
    */
-  private startRound(tip: NextTemplate['tip'], txs: readonly TxRecord[], miners: readonly string[], parent: Promise<boolean> | null, t0: number): void {
+  private startRound(
+    tip: NextTemplate['tip'],
+    txs: readonly TxRecord[],
+    miners: readonly string[],
+    parent: Promise<boolean> | null,
+    t0: number,
+    readTemplate = false,
+  ): void {
     const system = miners.length === 0;
     const set = system ? this.roster.systemSet() : this.roster.full();
     const job = buildJob(++this.jobSeq, tip, txs, set, { difficulty: this.deps.rules.difficulty, nowMs: this.deps.now() });
@@ -254,7 +272,7 @@ export class MiningPool {
       this.hasher.start(local === set ? job : { ...job, miners: local });
     } else this.hasher.stop();
     for (const cb of this.roundListeners) cb(job);
-    this.stats.roundStarted(job.jobId, t0, local.ids.length > 0);
+    this.stats.roundStarted(job.jobId, t0, local.ids.length > 0, readTemplate);
   }
 
   private onProgress(p: HashProgress): void {
@@ -309,13 +327,19 @@ export class MiningPool {
       return { accepted: false, reason: 'WRONG_PREVIOUS_HASH', message: 'Built on a block that was refused.', consensus: null };
     }
     const t0 = performance.now();
-    const result = await sealSolution(this.deps, round, s, this.windowSize(), this.log);
+    const result = await sealSolution(this.deps, round, s, this.racing(round), this.windowSize(), this.log);
     if (!result) return null;
     this.sealTimed((performance.now() - t0) / 1000, result.accepted);
     this.stats.version++;
     if (result.accepted) this.stats.blocksSealed++;
     else this.stats.count(result.reason);
     return result;
+  }
+
+  /** Who raced `round`: named in a small pool; in a large one relative to the store's race marks, their losses deferred (migration 007). */
+  private racing(round: Round): Racing {
+    if (round.miners.length <= (this.settings.deferLossesAbove ?? 256)) return { racingMiners: round.miners };
+    return { racingPool: this.roster.since(round.miners) };
   }
 
   /**

@@ -46,7 +46,7 @@ export async function recordStarted(db: Db, userIdx: string, activeMiners: numbe
 }
 
 /** The miner's row marked inactive with its last measured rate, and its audit record, in one transaction. */
-export async function recordStopped(db: Db, userIdx: string, rate: string): Promise<void> {
+export async function recordStopped(db: Db, userIdx: string, rate: string | null): Promise<void> {
   await db.transaction().execute(async (tx) => {
     await deactivateMiner(tx, userIdx, rate);
     await appendAudit(tx, { actor: userIdx, action: 'mining.stopped', payload: { hash_rate_per_second: rate } });

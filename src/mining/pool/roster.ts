@@ -61,6 +61,18 @@ export class MinerRoster {
     return this.current().local;
   }
 
+  /**
+   * A round's racing miners (`ids`, the roster's ids when it started)
+   * relative to the roster now: `absent` are in the roster but did not race,
+   * `departed` raced but are no longer in it. Both empty, at no cost, while
+   * the membership has not changed.
+   */
+  since(ids: readonly string[]): { absent: string[]; departed: string[] } {
+    if (ids === this.ids()) return { absent: [], departed: [] };
+    const raced = new Set(ids);
+    return { absent: this.ids().filter((m) => !raced.has(m)), departed: ids.filter((m) => !this.active.has(m)) };
+  }
+
   /** The consortium's own miner, alone (when no user mines). */
   systemSet(): MinerSet {
     return (this.system ??= createMinerSet([SYSTEM_MINER_IDX], (m) => this.bytes.of(m)));

@@ -1,17 +1,20 @@
 /** A round's solution through the ledger's seal use case, with its log line. */
 import { decodeHeader } from '../../domain/header.ts';
-import { sealBlock, type SealResult } from '../../app/seal.ts';
+import { sealBlock, type SealRequest, type SealResult } from '../../app/seal.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import type { Solution } from '../workers/types.ts';
 import type { PoolLog, Round } from './types.ts';
 
-/** Seals `s` (the round's payments, its racing miners); asks for `nextBatch` pending payments back. Null when the store failed. */
-export async function sealSolution(deps: AppDeps, round: Round, s: Solution, nextBatch: number, log: PoolLog): Promise<SealResult | null> {
+/** Who raced: the round's miners named, or (a large pool) relative to the store's race marks. */
+export type Racing = Pick<SealRequest, 'racingMiners' | 'racingPool'>;
+
+/** Seals `s` (the round's payments, who raced); asks for `nextBatch` pending payments back. Null when the store failed. */
+export async function sealSolution(deps: AppDeps, round: Round, s: Solution, racing: Racing, nextBatch: number, log: PoolLog): Promise<SealResult | null> {
   let result: SealResult;
   try {
     result = await sealBlock(deps, {
       block: { header: decodeHeader(s.header), minerIdx: s.minerIdx, txs: round.txs },
-      racingMiners: round.miners,
+      ...racing,
       miningTimeMs: deps.now() - round.startedAt,
       nextBatch,
     });

@@ -1,9 +1,11 @@
 /**
  * What the pool counts about itself: blocks sealed, solutions refused by
- * reason, the version read caches compare, and its timings — the round build
- * (a solution's arrival, or a template, to the next round handed to every
- * thread: the coordinator's own overhead) and the hand-off (a solution found
- * on a thread to the next round being hashed on every thread).
+ * reason, the version read caches compare, and its timings: the round build
+ * on a solution (from the solution, or the seal that returned the next
+ * template, to the next round handed to every thread: the coordinator's own
+ * overhead), the round build on a template read from the store (after an idle
+ * moment, a timeout or a membership change), and the hand-off (a solution
+ * found on a thread to the next round being hashed on every thread).
  */
 import { RoundTimes } from './round.ts';
 import type { PoolStatus } from './types.ts';
@@ -14,6 +16,7 @@ export class PoolStats {
   version = 0;
   readonly rejected: Record<string, number> = {};
   readonly buildTimes = new RoundTimes(256);
+  readonly templateBuildTimes = new RoundTimes(256);
   readonly handoffTimes = new RoundTimes(256);
   /** When the solution that ends the current height was found (monoUs), until the next round starts. */
   private solutionFoundUs: number | null = null;
@@ -34,11 +37,15 @@ export class PoolStats {
     this.solutionFoundUs = null;
   }
 
-  /** A round was handed out, `t0` (performance.now()) being when its build began; `hashed`: on our threads. */
-  roundStarted(jobId: number, t0: number, hashed: boolean): void {
+  /**
+   * A round was handed out, `t0` (performance.now()) being when its build
+   * began; `hashed`: on our threads; `readTemplate`: its payments were read
+   * from the store for it.
+   */
+  roundStarted(jobId: number, t0: number, hashed: boolean, readTemplate: boolean): void {
     this.handoff = hashed && this.solutionFoundUs !== null ? { jobId, fromUs: this.solutionFoundUs } : null;
     this.solutionFoundUs = null;
-    this.buildTimes.add(performance.now() - t0);
+    (readTemplate ? this.templateBuildTimes : this.buildTimes).add(performance.now() - t0);
   }
 
   /** Every thread hashes `jobId` since `atUs` (the hasher's 'started'). */
@@ -49,12 +56,13 @@ export class PoolStats {
   }
 
   /** The pool's status: what the caller knows of the pool, with these counts and timings. */
-  status(pool: Omit<PoolStatus, 'blocksSealed' | 'rejected' | 'roundBuildMs' | 'handoffMs'>): PoolStatus {
+  status(pool: Omit<PoolStatus, 'blocksSealed' | 'rejected' | 'roundBuildMs' | 'templateRoundMs' | 'handoffMs'>): PoolStatus {
     return {
       ...pool,
       blocksSealed: this.blocksSealed,
       rejected: { ...this.rejected },
       roundBuildMs: this.buildTimes.percentiles(),
+      templateRoundMs: this.templateBuildTimes.percentiles(),
       handoffMs: this.handoffTimes.percentiles(),
     };
   }

@@ -7,6 +7,8 @@ export interface PoolSettings {
   readonly miningTimeoutMs: number;
   readonly systemMiner: boolean;
   readonly systemMinerGraceMs: number;
+  /** Above this many racing miners (default 256) a block's losses are deferred (migration 007) instead of written row by row. */
+  readonly deferLossesAbove?: number;
 }
 
 export interface PoolLog {
@@ -39,8 +41,10 @@ export interface PoolStatus {
   readonly hashRate: number;
   readonly blocksSealed: number;
   readonly rejected: Readonly<Record<string, number>>;
-  /** Time to build and hand out a round (template read, every miner's header, start on every thread), last 256 rounds. */
+  /** A round built on a solution (no store read) and handed to every thread, last 256: the coordinator's own overhead. */
   readonly roundBuildMs: { readonly p50: number; readonly p99: number };
-  /** From a solution's arrival to the next round on every thread, last 256 solutions (the pipeline makes it the job build only). */
+  /** A round whose template was read from the store (after an idle moment, a timeout, a membership change), last 256. */
+  readonly templateRoundMs: { readonly p50: number; readonly p99: number };
+  /** From a solution found on a thread to the next round hashed on every thread, last 256. */
   readonly handoffMs: { readonly p50: number; readonly p99: number };
 }

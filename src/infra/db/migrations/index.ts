@@ -6,6 +6,7 @@ import * as m003 from './003-functions.ts';
 import * as m004 from './004-batches.ts';
 import * as m005 from './005-seal.ts';
 import * as m006 from './006-hot-paths.ts';
+import * as m007 from './007-race-losses.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-ledger': m001,
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004-batches': m004,
   '005-seal': m005,
   '006-hot-paths': m006,
+  '007-race-losses': m007,
 };
 
 export const migrationProvider: MigrationProvider = {

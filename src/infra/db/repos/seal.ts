@@ -9,6 +9,7 @@ import type { Executor } from '../database.ts';
 import type { TransactionsTable } from '../schema.ts';
 import { toPayment, type PaymentRow } from './payments.ts';
 import type { BlockRow, TipRow, VerdictRow } from './chain.ts';
+import { raceSealed, type DeferredRace } from './race.ts';
 import type { TxRecord } from '../../../domain/transaction.ts';
 import { canonicalJson, type Json } from '../../../domain/audit.ts';
 
@@ -86,6 +87,8 @@ export interface SealWrite {
   /** The winner's statistics (a user miner's block), else null. */
   readonly win: { readonly feePaise: bigint; readonly miningTimeMs: number } | null;
   readonly losers: readonly string[];
+  /** A deferred race (migration 007): counted before the write, in its transaction. */
+  readonly race: DeferredRace | null;
   readonly audit: { readonly actor: string; readonly payload: { [k: string]: Json | undefined }; readonly at: Date };
   /** Also return at most this many of the oldest payments still pending. */
   readonly next: number | null;
@@ -93,8 +96,22 @@ export interface SealWrite {
 
 const rupees = (p: bigint) => `${p / 100n}.${(p % 100n).toString().padStart(2, '0')}`;
 
-/** All the writes of an accepted block (idx_seal_write); returns the pending payments asked for by `next`. */
+/**
+ * All the writes of an accepted block (idx_seal_write); returns the pending
+ * payments asked for by `next`. A deferred race is counted first, in the same
+ * transaction (the race counter's lock before the tip's).
+ */
 export async function writeSeal(ex: Executor, w: SealWrite): Promise<PaymentRow[]> {
+  const race = w.race;
+  if (race === null) return writeBlock(ex, w);
+  const both = async (tx: Executor) => {
+    await raceSealed(tx, race);
+    return writeBlock(tx, w);
+  };
+  return ex.isTransaction ? both(ex) : ex.transaction().execute(both);
+}
+
+async function writeBlock(ex: Executor, w: SealWrite): Promise<PaymentRow[]> {
   const b = w.block;
   const users = [...w.userCredits].filter(([, a]) => a !== 0n);
   const banks = w.bankCredits.filter((c) => c.amount !== 0n);
