@@ -35,7 +35,7 @@ async function once(args: string[], batch: number): Promise<E2eResult> {
     SYSTEM_MINER_GRACE_SECONDS: '0',
   };
   if (process.env.DATABASE_URL) env.DATABASE_URL = process.env.DATABASE_URL;
-  const server = await startServer(env, process.env.BENCH_SERVER_ARGS ? { nodeArgs: process.env.BENCH_SERVER_ARGS.split(" ") } : {});
+  const server = await startServer(env);
   try {
     const users: BenchUser[] = [];
     for (let i = 0; i < usersN; i++) users.push(await newUser(server.url));
