@@ -22,7 +22,7 @@ import { createHasher } from './mining/workers/index.ts';
 import { StoreReadiness } from './infra/db/readiness.ts';
 import { StoreUpkeep } from './infra/db/upkeep.ts';
 import { RaceFold } from './infra/db/race-fold.ts';
-import { countPending } from './infra/db/repos/payments.ts';
+import { countPending, type PaymentRow } from './infra/db/repos/payments.ts';
 import { createMetrics, metricsPlugin } from './api/plugins/metrics.ts';
 import { healthRoutes } from './api/routes/health.ts';
 import { auditRoutes } from './api/routes/audit.ts';
@@ -76,16 +76,16 @@ export function storeOptionsFor(config: Config, started?: StartedThread): StoreO
 
 /** A fan-out of ledger events to any number of listeners. */
 export class EventHub implements LedgerEvents {
-  private readonly payment: Array<(txId: string) => void> = [];
+  private readonly payment: Array<(payment: PaymentRow) => void> = [];
   private readonly sealed: Array<(height: bigint, hash: string, minerIdx: string, txCount: number) => void> = [];
-  onPayment(cb: (txId: string) => void): void {
+  onPayment(cb: (payment: PaymentRow) => void): void {
     this.payment.push(cb);
   }
   onSealed(cb: (height: bigint, hash: string, minerIdx: string, txCount: number) => void): void {
     this.sealed.push(cb);
   }
-  paymentAccepted(txId: string): void {
-    for (const cb of this.payment) cb(txId);
+  paymentAccepted(payment: PaymentRow): void {
+    for (const cb of this.payment) cb(payment);
   }
   blockSealed(height: bigint, hash: string, minerIdx: string, txCount: number): void {
     for (const cb of this.sealed) cb(height, hash, minerIdx, txCount);
@@ -188,7 +188,7 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
       },
       log.child({ module: 'pool' }),
     );
-    events.onPayment(() => pool.onPayment());
+    events.onPayment((p) => pool.onPayment(p));
     events.onSealed(() => pool.invalidate());
     const raceFold = new RaceFold(store.db, log.child({ module: 'store' }));
     events.onSealed(() => raceFold.sealed());

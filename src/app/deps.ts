@@ -7,6 +7,7 @@ import type { BankCode } from '../domain/banks.ts';
 import type { PaymentReadCache } from './payment-cache.ts';
 import type { HoldSink } from './hold-batcher.ts';
 import type { Backlog } from './backlog.ts';
+import type { PaymentRow } from '../infra/db/repos/payments.ts';
 
 export interface LedgerRules {
   readonly difficulty: number;
@@ -16,7 +17,8 @@ export interface LedgerRules {
 
 /** Notifications the ledger gives after a commit (the pool and live views listen). */
 export interface LedgerEvents {
-  paymentAccepted(txId: string): void;
+  /** A payment was held and is pending (committed). */
+  paymentAccepted(payment: PaymentRow): void;
   blockSealed(height: bigint, hash: string, minerIdx: string, txCount: number): void;
 }
 

@@ -108,7 +108,7 @@ async function payChecked(deps: AppDeps, input: PayInput): Promise<PayResult> {
     throw new Error('idempotency key conflict without a payment');
   }
   const payment = outcome.payment;
-  deps.events.paymentAccepted(payment.txId);
+  deps.events.paymentAccepted(payment);
   return { payment, replayed: false };
 }
 

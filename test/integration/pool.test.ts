@@ -27,7 +27,7 @@ describe('pool coordinator', () => {
     L = await startLedger('pglite');
     hasher = new HandHasher();
     pool = new MiningPool(L.deps, hasher, { maxMiners: 10, miningTimeoutMs: 60_000, systemMiner: false, systemMinerGraceMs: 0 }, log);
-    L.events.onPayment(() => pool.onPayment());
+    L.events.onPayment((p) => pool.onPayment(p));
     await pool.start();
   });
   after(async () => {
@@ -135,7 +135,7 @@ describe('MINING_TIMEOUT_SECONDS', () => {
     const hasher = new HandHasher();
     const log = { info() {}, warn() {}, error() {} };
     const pool = new MiningPool(L.deps, hasher, { maxMiners: 10, miningTimeoutMs: 150, systemMiner: false, systemMinerGraceMs: 0 }, log);
-    L.events.onPayment(() => pool.onPayment());
+    L.events.onPayment((p) => pool.onPayment(p));
     try {
       await pool.start();
       const m = await registerUser(L, '1');
@@ -161,7 +161,7 @@ describe('the pipeline: the next height is mined while a seal runs', () => {
   const log = { info() {}, warn() {}, error() {} };
   const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
   /** Three banks refuse the block at `refuseHeight` (no quorum); every other block is validated as usual. */
-  async function setup(refuseHeight: bigint | null) {
+  async function setup(refuseHeight: bigint | null, payments = 5) {
     const refuse: BankValidator = (block: CandidateBlock, view: LedgerView) =>
       block.header.height === refuseHeight ? { ok: false as const, reason: 'INSUFFICIENT_FUNDS' as const, message: 'refused by the test' } : validateBlock(block, view);
     const L = await startLedger('pglite', {
@@ -170,14 +170,14 @@ describe('the pipeline: the next height is mined while a seal runs', () => {
     });
     const hasher = new HandHasher();
     const pool = new MiningPool(L.deps, hasher, { maxMiners: 10, miningTimeoutMs: 60_000, systemMiner: false, systemMinerGraceMs: 0 }, log);
-    L.events.onPayment(() => pool.onPayment());
+    L.events.onPayment((p) => pool.onPayment(p));
     await pool.start();
     const m = await registerUser(L, '1');
     const payer = await registerUser(L, '1000');
-    for (let i = 0; i < 5; i++) await payVia(L, payer, m.userIdx, '1.00');
+    for (let i = 0; i < payments; i++) await payVia(L, payer, m.userIdx, '1.00');
     await pool.addMiner(m.userIdx);
     const first = await waitFor('a job', async () => (hasher.job?.height === 1n ? hasher.job : null));
-    return { L, hasher, pool, m, first };
+    return { L, hasher, pool, m, payer, first };
   }
 
   test('a solution starts the next height at once, on its hash and the payments that follow; both seal in order', async () => {
@@ -202,6 +202,41 @@ describe('the pipeline: the next height is mined while a seal runs', () => {
       // The fifth payment follows: the round for height 3 holds it.
       const third = await waitFor('height 3', async () => (hasher.job?.height === 3n ? hasher.job : null));
       assert.ok(third);
+      await assertConserved(L.store.db);
+    } finally {
+      await pool.close();
+      await L.stop();
+    }
+  });
+
+  test('a payment accepted while a round runs is known at its solution: the next height starts at once on it', async () => {
+    const { L, hasher, pool, m, payer, first } = await setup(null, 2);
+    try {
+      await payVia(L, payer, m.userIdx, '2.00'); // after the round's template was read
+      const s1 = hasher.solve(first, m.userIdx);
+      hasher.emit('solution', s1);
+      const next = hasher.job;
+      assert.ok(next, 'started in the same turn as the solution, without reading the store');
+      assert.equal(next.height, 2n);
+      assert.equal(Buffer.from(next.base.subarray(12, 44)).toString('hex'), sha(s1.header));
+      hasher.emit('solution', hasher.solve(next, m.userIdx));
+      await waitFor('both sealed', async () => pool.status().blocksSealed === 2);
+      const b2 = (await L.app.inject({ method: 'GET', url: '/api/blocks/2' })).json();
+      const txs = (b2.transactions ?? b2.block?.transactions) as Array<{ amount: string }>;
+      assert.deepEqual(txs.map((t) => t.amount), ['2.00']);
+      await waitFor('idle', async () => hasher.job === null);
+      // With a seal running and nothing after it, a new payment starts a round on that solution.
+      await payVia(L, payer, m.userIdx, '3.00');
+      const third = await waitFor('height 3', async () => (hasher.job?.height === 3n ? hasher.job : null));
+      const s3 = hasher.solve(third, m.userIdx);
+      hasher.emit('solution', s3);
+      await payVia(L, payer, m.userIdx, '4.00');
+      const fourth = await waitFor('height 4', async () => (hasher.job?.height === 4n ? hasher.job : null));
+      assert.equal(Buffer.from(fourth.base.subarray(12, 44)).toString('hex'), sha(s3.header));
+      hasher.emit('solution', hasher.solve(fourth, m.userIdx));
+      await waitFor('four sealed', async () => pool.status().blocksSealed === 4);
+      const blocks = (await L.app.inject({ method: 'GET', url: '/api/blocks' })).json().blocks as Array<{ height: number; tx_count: number }>;
+      assert.deepEqual(blocks.map((b) => b.height), [4, 3, 2, 1]);
       await assertConserved(L.store.db);
     } finally {
       await pool.close();

@@ -92,7 +92,7 @@ for (const kind of await storeKinds()) {
     test('a pool above deferLossesAbove defers its losses: the others lose each block, exactly, through stats and after stop', async () => {
       const hasher = new HandHasher();
       const pool = new MiningPool(L.deps, hasher, { maxMiners: 10, miningTimeoutMs: 60_000, systemMiner: false, systemMinerGraceMs: 0, deferLossesAbove: 1 }, { info() {}, warn() {}, error() {} });
-      const onPayment = () => pool.onPayment();
+      const onPayment = (p: Parameters<typeof pool.onPayment>[0]) => pool.onPayment(p);
       L.events.onPayment(onPayment);
       await pool.start();
       try {

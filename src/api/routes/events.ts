@@ -28,7 +28,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../../app/deps.ts';
 import type { EventHub } from '../../compose.ts';
 import type { MiningPool } from '../../mining/pool/coordinator.ts';
-import { findPayment, paymentsInBlock } from '../../infra/db/repos/payments.ts';
+import { paymentsInBlock } from '../../infra/db/repos/payments.ts';
 import { errorBody } from '../errors.ts';
 import { accountRefresher, meJson } from './events/account.ts';
 import { createSnapshots } from './events/snapshots.ts';
@@ -69,15 +69,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRouteOptions> = async (
   const quietly = (p: Promise<void>) => p.catch((e: unknown) => app.log.warn({ err: e }, 'live update failed'));
 
   // ---- ledger events ----
-  events.onPayment((txId) => {
-    const users = authed();
-    if (users.length === 0) return;
-    quietly(
-      findPayment(deps.db, txId).then((p) => {
-        if (!p) return;
-        for (const c of users) if (c.userIdx === p.senderIdx || c.userIdx === p.receiverIdx) void refreshMe(c);
-      }),
-    );
+  events.onPayment((p) => {
+    for (const c of authed()) if (c.userIdx === p.senderIdx || c.userIdx === p.receiverIdx) void refreshMe(c);
   });
   events.onSealed((height, hash, minerIdx) => {
     if (clients.size === 0) {

@@ -8,7 +8,6 @@
 import { SYSTEM_MINER_IDX } from '../../domain/ids.ts';
 import { decodeHeader, hashHeader } from '../../domain/header.ts';
 import { toHex } from '../../domain/hex.ts';
-import type { TxRecord } from '../../domain/transaction.ts';
 import type { NextTemplate, SealResult } from '../../app/seal.ts';
 import { sealSolution, type Racing } from './seal-solution.ts';
 import type { AppDeps } from '../../app/deps.ts';
@@ -19,12 +18,15 @@ import { join, leave, recordStopped, saveRates } from './membership.ts';
 import type { Hasher, HashProgress, MiningJob, Solution } from '../workers/types.ts';
 import { HashRateMeter } from './hash-rate.ts';
 import { buildJob } from './round.ts';
+import { Lookahead, type PendingTx } from './lookahead.ts';
 import { PoolStats } from './stats.ts';
 import { MinerRoster } from './roster.ts';
 import { monoUs } from '../workers/job.ts';
 import type { PoolLog, PoolSettings, PoolStatus, Round } from './types.ts';
 
 export type { PoolLog, PoolSettings, PoolStatus } from './types.ts';
+
+type Tip = NextTemplate['tip'];
 
 export class MiningPool {
   /** Active miners; remote ones hash on their own machines (the work protocol), the rest on our threads. */
@@ -41,8 +43,12 @@ export class MiningPool {
   private graceTimer: NodeJS.Timeout | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly stats = new PoolStats();
-  /** Pending payments known to follow the current round's (oldest first): the next round's template. */
-  private lookahead: readonly TxRecord[] = [];
+  /** Pending payments known to follow the rounds in flight (oldest first): the next rounds' templates. */
+  private readonly ahead: Lookahead;
+  /** The payments the rounds in flight hold (the current one and those sealing), computed when asked. */
+  private heldIds: Set<string> | null = null;
+  /** The newest solution whose seal runs, while no round follows it: a payment arriving starts one on it. */
+  private tail: { readonly round: Round; readonly tip: Tip; readonly sealed: Promise<boolean> } | null = null;
   readonly meter: HashRateMeter;
   private sealTimed: (seconds: number, accepted: boolean) => void = () => {};
 
@@ -53,6 +59,7 @@ export class MiningPool {
     private readonly log: PoolLog,
   ) {
     this.meter = new HashRateMeter(10, deps.now);
+    this.ahead = new Lookahead(this.windowSize());
     hasher.on('solution', (s) => void this.onSolution(s));
     hasher.on('progress', (p) => this.onProgress(p));
     hasher.on('exhausted', (e) => {
@@ -179,9 +186,30 @@ export class MiningPool {
     }
   }
 
-  /** A new payment: start at once when idle; a running round keeps its template. */
-  onPayment(): void {
-    if (this.round === null && this.sealQueue.length === 0) this.kick();
+  /**
+   * A payment was accepted: when idle, a round starts at once; when rounds are
+   * in flight it joins the lookahead (if nothing older waits in the store), so
+   * the round after a solution starts on it without reading the store; with a
+   * seal running and no round after it, a round starts on that solution now.
+   */
+  onPayment(tx?: PendingTx): void {
+    if (this.round === null && this.sealQueue.length === 0) {
+      this.kick();
+      return;
+    }
+    if (tx === undefined || !this.ahead.offer(tx, this.held())) return;
+    if (this.round === null && this.tail !== null) {
+      const { round, tip, sealed } = this.tail;
+      this.tail = null;
+      this.speculate(round, tip, sealed, performance.now());
+    }
+  }
+
+  private held(): Set<string> {
+    if (this.heldIds) return this.heldIds;
+    const held = new Set<string>();
+    for (const r of [this.round, ...this.sealQueue]) if (r) for (const t of r.txs) held.add(t.txId);
+    return (this.heldIds = held);
   }
 
   private retryLater(): void {
@@ -191,6 +219,7 @@ export class MiningPool {
   private clearRound(): void {
     if (this.round) clearTimeout(this.round.timer);
     this.round = null;
+    this.heldIds = null;
   }
 
   /**
@@ -206,8 +235,8 @@ export class MiningPool {
     }
     const batch = this.deps.rules.batchSize;
     const window = next ? next.pending : await oldestPending(this.deps.db, this.windowSize());
-    const txs = window.slice(0, batch);
-    this.lookahead = window.slice(batch);
+    this.ahead.reset(window, this.windowSize());
+    const txs = this.ahead.take(batch);
     if (txs.length === 0) {
       this.stats.idle(); // the next round (a new payment's) is no hand-off
       this.clearRound();
@@ -253,8 +282,8 @@ export class MiningPool {
    * miner sets come from the roster, built when the membership changed.
    */
   private startRound(
-    tip: NextTemplate['tip'],
-    txs: readonly TxRecord[],
+    tip: Tip,
+    txs: readonly PendingTx[],
     miners: readonly string[],
     parent: Promise<boolean> | null,
     t0: number,
@@ -267,6 +296,7 @@ export class MiningPool {
     const timer = setTimeout(() => this.kick(), this.settings.miningTimeoutMs);
     timer.unref();
     this.round = { job, txs, miners, startedAt: this.deps.now(), timer, parent };
+    this.heldIds = null;
     const local = system ? set : this.roster.local();
     if (local.ids.length > 0) {
       this.hasher.start(local === set ? job : { ...job, miners: local });
@@ -286,25 +316,34 @@ export class MiningPool {
       return Promise.resolve(false);
     }
     let accepted = false;
-    this.stats.solutionFound(s.foundAtUs ?? monoUs());
+    const t0 = performance.now();
+    // Nothing known to wait: the round after this one starts on a new payment, and is no hand-off.
+    if (this.ahead.size > 0 || !this.ahead.isComplete) this.stats.solutionFound(s.foundAtUs ?? monoUs());
+    else this.stats.idle();
     this.sealQueue.push(round);
     this.clearRound();
     this.hasher.stop();
     // The pipeline: the next height is mined on this solution while its seal runs.
     let settle: (ok: boolean) => void = () => {};
     const sealed = new Promise<boolean>((r) => (settle = r));
-    this.speculate(round, s, sealed);
+    const header = decodeHeader(s.header);
+    const tip = { height: header.height, hash: toHex(hashHeader(s.header)), timestampMs: header.timestampMs };
+    this.tail = { round, tip, sealed };
+    if (this.ahead.size > 0) {
+      this.tail = null;
+      this.speculate(round, tip, sealed, t0);
+    }
     this.chain = this.chain.then(async () => {
       const outcome = await this.seal(round, s);
       settle(outcome !== null && outcome.accepted);
       this.sealQueue.splice(this.sealQueue.indexOf(round), 1);
+      this.heldIds = null;
+      if (this.tail?.round === round) this.tail = null;
       accepted = outcome?.accepted ?? false;
       if (outcome?.accepted && outcome.next && this.round?.parent) {
         // A round already runs on a solution (this one or a later one): keep it, and learn
         // what follows the payments that rounds still hold.
-        const held = new Set<string>();
-        for (const r of [this.round, ...this.sealQueue]) for (const t of r.txs) held.add(t.txId);
-        this.lookahead = outcome.next.pending.filter((t) => !held.has(t.txId));
+        this.ahead.merge(outcome.next.pending, this.windowSize(), this.held());
         return;
       }
       // A later solution's seal is queued: it decides what comes next.
@@ -343,21 +382,15 @@ export class MiningPool {
   }
 
   /**
-   * Starts the height after `round` on solution `s` before its seal commits,
-   * when the payments that follow are known and the same miners race. Its
-   * solutions are sealed after this one's seal, and dropped if it is refused.
+   * Starts the height after `round` on its solution (`tip`) before that seal
+   * commits, when the payments that follow are known and the same miners race.
+   * Its solutions are sealed after that seal, and dropped if it is refused.
    */
-  private speculate(round: Round, s: Solution, sealed: Promise<boolean>): void {
-    if (!this.running || this.lookahead.length === 0) return;
+  private speculate(round: Round, tip: Tip, sealed: Promise<boolean>, t0: number): void {
+    if (!this.running || this.ahead.size === 0) return;
     const miners = this.roster.ids();
     if (miners.length === 0 && !(round.miners.length === 0 && this.settings.systemMiner)) return;
-    const t0 = performance.now();
-    const batch = this.deps.rules.batchSize;
-    const txs = this.lookahead.slice(0, batch);
-    this.lookahead = this.lookahead.slice(batch);
-    const header = decodeHeader(s.header);
-    const tip = { height: header.height, hash: toHex(hashHeader(s.header)), timestampMs: header.timestampMs };
-    this.startRound(tip, txs, miners, sealed, t0);
+    this.startRound(tip, this.ahead.take(this.deps.rules.batchSize), miners, sealed, t0);
   }
 
   private async flushHashRates(): Promise<void> {
