@@ -5,13 +5,49 @@
  * joined, over N), leaderboard p50/p99 sampled throughout the window, the
  * coordinator's round build p50/p99 on a solution (the solution, or the seal
  * that returned the next template, to the next round handed to every thread),
- * rounds whose template was read from the store, the hand-off p50/p99 (a
- * solution found on a thread to the next round hashed on every thread), and
- * the blocks sealed in the window.
- *   npm run bench -- scale [--miners 100,1000,10000] [--rate 100] [--seconds 10] [--difficulty 4] [--batch 10] [--json]
+ * rounds whose template was read from the store, and the blocks sealed in
+ * the window. Then `--handoff-seconds` at `--handoff-rate`, so that most
+ * solutions have a next round: the hand-off p50/p99 (a solution found on a
+ * thread to the next round hashed on every thread, when its payments were
+ * known: the coordinator's overhead) over the last 256, and the solutions
+ * whose next round waited for a seal instead (store waits).
+ *   npm run bench -- scale [--miners 100,1000,10000] [--rate 100] [--seconds 10] [--handoff-rate 1000] [--handoff-seconds 5] [--difficulty 4] [--batch 10] [--json]
  */
 import { readFileSync } from 'node:fs';
 import { flag, newUser, request, startServer, summary, output, round, cpuModel, type BenchUser } from './lib.ts';
+
+interface PoolStatusBody {
+  pool: {
+    active_miners: number;
+    round_build_ms: { p50: number; p99: number };
+    template_round_ms: { p50: number; p99: number };
+    handoff_ms: { p50: number; p99: number };
+    store_waits: number;
+    blocks_sealed: number;
+  };
+}
+
+async function status(url: string): Promise<PoolStatusBody> {
+  return (await request(`${url}/api/mining/pool-status`, 'GET')).body as PoolStatusBody;
+}
+
+/** Payments of 0.01 between the users at `rate` per second for `seconds`; resolves when all are answered. */
+async function offer(url: string, users: BenchUser[], rate: number, seconds: number): Promise<void> {
+  const n = users.length;
+  const t0 = Date.now();
+  const end = t0 + seconds * 1000;
+  const payments: Array<Promise<unknown>> = [];
+  for (let sent = 0; Date.now() < end; ) {
+    const due = Math.floor(((Date.now() - t0) / 1000) * rate);
+    for (; sent < due; sent++) {
+      const from = users[sent % n]!;
+      const to = users[(sent * 7 + 1) % n === sent % n ? (sent + 1) % n : (sent * 7 + 1) % n]!;
+      payments.push(request(`${url}/api/transactions`, 'POST', { receiver_idx: to.userIdx, amount: '0.01' }, from.headers).catch(() => null));
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await Promise.all(payments);
+}
 
 function rssKb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -44,40 +80,23 @@ async function once(n: number, args: string[]) {
     }
     await new Promise((r) => setTimeout(r, 2000));
     const after = rssKb(server.proc.pid!);
-    const sealedBefore = ((await request(`${server.url}/api/mining/pool-status`, 'GET')).body as { pool: { blocks_sealed: number } }).pool.blocks_sealed;
+    const sealedBefore = (await status(server.url)).pool.blocks_sealed;
     // The window: payments at `rate` per second while the leaderboard is read over and over.
-    const t0 = Date.now();
-    const end = t0 + seconds * 1000;
-    let sent = 0;
-    const payments: Array<Promise<unknown>> = [];
-    const paying = (async () => {
-      while (Date.now() < end) {
-        const due = Math.floor(((Date.now() - t0) / 1000) * rate);
-        for (; sent < due; sent++) {
-          const from = users[sent % n]!;
-          const to = users[(sent * 7 + 1) % n === sent % n ? (sent + 1) % n : (sent * 7 + 1) % n]!;
-          payments.push(request(`${server.url}/api/transactions`, 'POST', { receiver_idx: to.userIdx, amount: '0.01' }, from.headers).catch(() => null));
-        }
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    })();
+    const end = Date.now() + seconds * 1000;
+    const paying = offer(server.url, users, rate, seconds);
     const lat: number[] = [];
     for (let i = 0; Date.now() < end; i++) {
       lat.push((await request(`${server.url}/api/mining/leaderboard?limit=100&sort_by=${i % 2 ? 'fees' : 'blocks'}`, 'GET')).ms);
       await new Promise((r) => setTimeout(r, 20));
     }
     await paying;
-    await Promise.all(payments);
     const lb = summary(lat);
-    const st = (await request(`${server.url}/api/mining/pool-status`, 'GET')).body as {
-      pool: {
-        active_miners: number;
-        round_build_ms: { p50: number; p99: number };
-        template_round_ms: { p50: number; p99: number };
-        handoff_ms: { p50: number; p99: number };
-        blocks_sealed: number;
-      };
-    };
+    const st = await status(server.url);
+    // The hand-off: at 100/s most solutions leave nothing pending, so no round follows at once.
+    // At `--handoff-rate` most have a next round: the last 256 hand-offs are read after it.
+    await offer(server.url, users, flag(args, '--handoff-rate', 1000), flag(args, '--handoff-seconds', 5));
+    await new Promise((r) => setTimeout(r, 500));
+    const ho = await status(server.url);
     return {
       miners: n,
       active: st.pool.active_miners,
@@ -89,7 +108,9 @@ async function once(n: number, args: string[]) {
       leaderboard_ms: { p50: lb.p50, p99: lb.p99, n: lb.n },
       round_build_ms: st.pool.round_build_ms,
       template_round_ms: st.pool.template_round_ms,
-      handoff_ms: st.pool.handoff_ms,
+      handoff_phase_blocks: ho.pool.blocks_sealed - st.pool.blocks_sealed,
+      handoff_phase_store_waits: ho.pool.store_waits - st.pool.store_waits,
+      handoff_ms: ho.pool.handoff_ms,
     };
   } finally {
     await server.stop();
@@ -114,6 +135,7 @@ export async function run(args: string[]): Promise<void> {
       'template round p99 ms': r.template_round_ms.p99,
       'hand-off p50 ms': r.handoff_ms.p50,
       'hand-off p99 ms': r.handoff_ms.p99,
+      'store waits/blocks': `${r.handoff_phase_store_waits}/${r.handoff_phase_blocks}`,
     })),
   );
 }

@@ -11,6 +11,7 @@
 import { sha256 } from './merkle.ts';
 
 export const HEADER_SIZE = 108;
+export const PREV_HASH_OFFSET = 12;
 export const NONCE_OFFSET = 104;
 export const MINER_OFFSET = 88;
 export const HEADER_VERSION = 1;

@@ -274,6 +274,7 @@ export const miningRoutes: FastifyPluginAsyncTypebox<MiningRouteOptions> = async
               round_build_ms: Type.Object({ p50: Type.Number(), p99: Type.Number() }),
               template_round_ms: Type.Object({ p50: Type.Number(), p99: Type.Number() }),
               handoff_ms: Type.Object({ p50: Type.Number(), p99: Type.Number() }),
+              store_waits: Type.Integer(),
             }),
           }),
           ...errors(429),
@@ -299,6 +300,7 @@ export const miningRoutes: FastifyPluginAsyncTypebox<MiningRouteOptions> = async
           round_build_ms: s.roundBuildMs,
           template_round_ms: s.templateRoundMs,
           handoff_ms: s.handoffMs,
+          store_waits: s.storeWaits,
         },
       };
     },

@@ -1,8 +1,9 @@
 /**
- * The pool coordinator: keeps the set of active miners, builds each round's
- * candidates (the oldest pending payments, every miner's own user_idx in its
- * header), hands them to the Hasher, and seals the first valid solution
- * through the ledger's seal use case. One round at a time; every decision
+ * The pool coordinator: keeps the set of active miners, decides what each
+ * round holds (the oldest pending payments; every miner's own user_idx in
+ * its header), has the handout give it to the Hasher, and seals the first
+ * valid solution through the ledger's seal use case. A solution's seal runs
+ * while the next height is already mined on it (the pipeline). Every decision
  * runs on the event loop, the hashing on worker threads.
  */
 import { SYSTEM_MINER_IDX } from '../../domain/ids.ts';
@@ -17,8 +18,8 @@ import { activeMiners } from '../../infra/db/repos/miners.ts';
 import { join, leave, recordStopped, saveRates } from './membership.ts';
 import type { Hasher, HashProgress, MiningJob, Solution } from '../workers/types.ts';
 import { HashRateMeter } from './hash-rate.ts';
-import { buildJob } from './round.ts';
 import { Lookahead, type PendingTx } from './lookahead.ts';
+import { RoundHandout, type Tip } from './handout.ts';
 import { PoolStats } from './stats.ts';
 import { MinerRoster } from './roster.ts';
 import { monoUs } from '../workers/job.ts';
@@ -26,18 +27,16 @@ import type { PoolLog, PoolSettings, PoolStatus, Round } from './types.ts';
 
 export type { PoolLog, PoolSettings, PoolStatus } from './types.ts';
 
-type Tip = NextTemplate['tip'];
-
 export class MiningPool {
   /** Active miners; remote ones hash on their own machines (the work protocol), the rest on our threads. */
   private readonly roster = new MinerRoster();
-  private roundListeners: Array<(job: MiningJob | null) => void> = [];
-  private round: Round | null = null;
+  private readonly rounds: RoundHandout;
   private running = false;
-  private jobSeq = 0;
   /** Serializes round building and sealing: one at a time. */
   private chain: Promise<void> = Promise.resolve();
   private dirty = false;
+  /** A rebuild was asked for (membership, a timeout) while seals were queued: the last seal does it. */
+  private rebuildWanted = false;
   /** The rounds of solutions whose seal has not finished (with the pipeline, more than one). */
   private readonly sealQueue: Round[] = [];
   private graceTimer: NodeJS.Timeout | null = null;
@@ -46,7 +45,7 @@ export class MiningPool {
   /** Pending payments known to follow the rounds in flight (oldest first): the next rounds' templates. */
   private readonly ahead: Lookahead;
   /** The payments the rounds in flight hold (the current one and those sealing), computed when asked. */
-  private heldIds: Set<string> | null = null;
+  private heldIds: { readonly ids: Set<string>; readonly at: number } | null = null;
   /** The newest solution whose seal runs, while no round follows it: a payment arriving starts one on it. */
   private tail: { readonly round: Round; readonly tip: Tip; readonly sealed: Promise<boolean> } | null = null;
   readonly meter: HashRateMeter;
@@ -60,10 +59,12 @@ export class MiningPool {
   ) {
     this.meter = new HashRateMeter(10, deps.now);
     this.ahead = new Lookahead(this.windowSize());
+    const rules = { difficulty: deps.rules.difficulty, timeoutMs: settings.miningTimeoutMs, now: deps.now };
+    this.rounds = new RoundHandout(hasher, this.roster, this.stats, rules, () => this.kick());
     hasher.on('solution', (s) => void this.onSolution(s));
     hasher.on('progress', (p) => this.onProgress(p));
     hasher.on('exhausted', (e) => {
-      if (this.round?.job.jobId === e.jobId) this.kick();
+      if (this.rounds.current?.job.jobId === e.jobId) this.kick();
     });
     hasher.on('started', (e) => this.stats.threadsStarted(e.jobId, e.atUs));
     hasher.on('error', (e) => this.log.error({ err: e }, 'hasher error'));
@@ -105,7 +106,7 @@ export class MiningPool {
 
   /** Hears every new round (all candidates) and `null` when the pool goes idle. */
   onRound(cb: (job: MiningJob | null) => void): void {
-    this.roundListeners.push(cb);
+    this.rounds.onRound(cb);
   }
 
   isRemote(userIdx: string): boolean {
@@ -114,7 +115,7 @@ export class MiningPool {
 
   /** The candidate header of a miner in the current round, if it races in it. */
   currentJob(): MiningJob | null {
-    return this.round?.job ?? null;
+    return this.rounds.current?.job ?? null;
   }
 
   /** Hashes a remote miner proved by its shares (for its measured hash rate). */
@@ -158,8 +159,8 @@ export class MiningPool {
       isRunning: this.running,
       engine: this.hasher.engine,
       threads: this.hasher.threads,
-      height: this.round?.job.height ?? null,
-      systemMinerActive: this.round !== null && this.round.miners.length === 0,
+      height: this.rounds.current?.job.height ?? null,
+      systemMinerActive: this.rounds.current?.miners.length === 0,
       hashRate: this.meter.poolRate(),
     });
   }
@@ -189,82 +190,92 @@ export class MiningPool {
   /**
    * A payment was accepted: when idle, a round starts at once; when rounds are
    * in flight it joins the lookahead (if nothing older waits in the store), so
-   * the round after a solution starts on it without reading the store; with a
-   * seal running and no round after it, a round starts on that solution now.
+   * the round after a solution is staged on it (or starts without reading the
+   * store); with a seal running and no round after it, one starts on that
+   * solution now.
    */
   onPayment(tx?: PendingTx): void {
-    if (this.round === null && this.sealQueue.length === 0) {
+    const round = this.rounds.current;
+    if (round === null && this.sealQueue.length === 0) {
       this.kick();
       return;
     }
     if (tx === undefined || !this.ahead.offer(tx, this.held())) return;
-    if (this.round === null && this.tail !== null) {
-      const { round, tip, sealed } = this.tail;
-      this.tail = null;
-      this.speculate(round, tip, sealed, performance.now());
-    }
+    if (round !== null) this.stageNext();
+    else this.resumeTail();
+  }
+
+  /** The newest solution, sealing with no round after it: one starts on it when payments are known. */
+  private resumeTail(): void {
+    if (this.tail === null || this.ahead.size === 0) return;
+    const { round, tip, sealed } = this.tail;
+    this.tail = null;
+    this.speculate(round, tip, sealed, performance.now());
   }
 
   private held(): Set<string> {
-    if (this.heldIds) return this.heldIds;
-    const held = new Set<string>();
-    for (const r of [this.round, ...this.sealQueue]) if (r) for (const t of r.txs) held.add(t.txId);
-    return (this.heldIds = held);
+    if (this.heldIds?.at === this.rounds.changes) return this.heldIds.ids;
+    const ids = new Set<string>();
+    for (const r of [this.rounds.current, ...this.sealQueue]) if (r) for (const t of r.txs) ids.add(t.txId);
+    this.heldIds = { ids, at: this.rounds.changes };
+    return ids;
+  }
+
+  /** Stages the round after the current one on the lookahead's head (the hasher's threads start it on a solution). */
+  private stageNext(): void {
+    if (this.running && this.ahead.size > 0) this.rounds.stage(this.ahead.peek(this.deps.rules.batchSize));
   }
 
   private retryLater(): void {
     setTimeout(() => this.kick(), 1_000).unref();
   }
 
-  private clearRound(): void {
-    if (this.round) clearTimeout(this.round.timer);
-    this.round = null;
-    this.heldIds = null;
-  }
-
   /**
    * Builds a round. After an accepted seal `next` carries the new tip and the
    * remaining pending payments, read in the seal's own transaction, so the
-   * next round starts without a round trip to the store.
+   * next round starts without a round trip to the store. Otherwise they are
+   * read here; a solution arriving meanwhile makes them stale, and its seal
+   * builds the round instead.
    */
   private async buildRound(next?: NextTemplate): Promise<void> {
     const t0 = performance.now();
+    const window = next ? next.pending : await oldestPending(this.deps.db, this.windowSize());
+    const tip = next ? next.tip : window.length > 0 ? await readTip(this.deps.db, false) : null;
+    if (next === undefined && this.sealQueue.length > 0) {
+      this.rebuildWanted = true;
+      return;
+    }
     if (this.graceTimer) {
       clearTimeout(this.graceTimer);
       this.graceTimer = null;
     }
     const batch = this.deps.rules.batchSize;
-    const window = next ? next.pending : await oldestPending(this.deps.db, this.windowSize());
     this.ahead.reset(window, this.windowSize());
     const txs = this.ahead.take(batch);
     if (txs.length === 0) {
       this.stats.idle(); // the next round (a new payment's) is no hand-off
-      this.clearRound();
-      this.hasher.stop();
-      for (const cb of this.roundListeners) cb(null);
+      this.rounds.stop(true);
       return;
     }
     let miners = this.roster.ids();
     if (miners.length === 0) {
       if (!this.settings.systemMiner) {
         this.stats.idle();
-        this.clearRound();
-        this.hasher.stop();
+        this.rounds.stop();
         return;
       }
       const waited = this.deps.now() - txs[0]!.createdAt.getTime();
       if (waited < this.settings.systemMinerGraceMs) {
         this.stats.idle();
-        this.clearRound();
-        this.hasher.stop();
+        this.rounds.stop();
         this.graceTimer = setTimeout(() => this.kick(), this.settings.systemMinerGraceMs - waited + 5);
         this.graceTimer.unref();
         return;
       }
       miners = [];
     }
-    const tip = next ? next.tip : await readTip(this.deps.db, false);
-    this.startRound(tip, txs, miners, null, t0, next === undefined);
+    this.rounds.start(tip!, txs, miners, null, t0, next === undefined);
+    this.stageNext();
   }
 
   /**
@@ -276,62 +287,42 @@ export class MiningPool {
     return b + Math.max(b, Math.min(3 * b, 64));
   }
 
-  /**
-   * Hands a round out: one candidate per miner (the system miner's when none),
-   * on every thread and to remote miners. O(1) in the number of miners: the
-   * miner sets come from the roster, built when the membership changed.
-   */
-  private startRound(
-    tip: Tip,
-    txs: readonly PendingTx[],
-    miners: readonly string[],
-    parent: Promise<boolean> | null,
-    t0: number,
-    readTemplate = false,
-  ): void {
-    const system = miners.length === 0;
-    const set = system ? this.roster.systemSet() : this.roster.full();
-    const job = buildJob(++this.jobSeq, tip, txs, set, { difficulty: this.deps.rules.difficulty, nowMs: this.deps.now() });
-    this.clearRound();
-    const timer = setTimeout(() => this.kick(), this.settings.miningTimeoutMs);
-    timer.unref();
-    this.round = { job, txs, miners, startedAt: this.deps.now(), timer, parent };
-    this.heldIds = null;
-    const local = system ? set : this.roster.local();
-    if (local.ids.length > 0) {
-      this.hasher.start(local === set ? job : { ...job, miners: local });
-    } else this.hasher.stop();
-    for (const cb of this.roundListeners) cb(job);
-    this.stats.roundStarted(job.jobId, t0, local.ids.length > 0, readTemplate);
-  }
-
   private onProgress(p: HashProgress): void {
     for (const [m, n] of p.hashesByMiner) if (m !== SYSTEM_MINER_IDX) this.meter.add(m, n);
   }
 
   private onSolution(s: Solution): Promise<boolean> {
-    const round = this.round;
+    const round = this.rounds.current;
     if (!round || round.job.jobId !== s.jobId) {
       this.stats.count('STALE_JOB');
       return Promise.resolve(false);
     }
     let accepted = false;
     const t0 = performance.now();
-    // Nothing known to wait: the round after this one starts on a new payment, and is no hand-off.
-    if (this.ahead.size > 0 || !this.ahead.isComplete) this.stats.solutionFound(s.foundAtUs ?? monoUs());
-    else this.stats.idle();
+    // The hand-off is timed when the next round's payments are known now. Otherwise it
+    // starts on a seal's read of the store (a store wait) or on a new payment (idle).
+    if (s.next !== undefined || this.ahead.size > 0) this.stats.solutionFound(s.foundAtUs ?? monoUs());
+    else if (this.ahead.isComplete) this.stats.idle();
+    else this.stats.waitsOnStore();
     this.sealQueue.push(round);
-    this.clearRound();
-    this.hasher.stop();
     // The pipeline: the next height is mined on this solution while its seal runs.
     let settle: (ok: boolean) => void = () => {};
     const sealed = new Promise<boolean>((r) => (settle = r));
-    const header = decodeHeader(s.header);
-    const tip = { height: header.height, hash: toHex(hashHeader(s.header)), timestampMs: header.timestampMs };
-    this.tail = { round, tip, sealed };
-    if (this.ahead.size > 0) {
+    const adopted = s.next && this.running ? this.rounds.adopt(round, s.next, sealed, t0) : null;
+    if (adopted) {
+      // The threads already hash the staged round on this solution (the chain).
+      this.ahead.remove(adopted);
       this.tail = null;
-      this.speculate(round, tip, sealed, t0);
+      this.stageNext();
+    } else {
+      this.rounds.stop();
+      const header = decodeHeader(s.header);
+      const tip = { height: header.height, hash: toHex(hashHeader(s.header)), timestampMs: header.timestampMs };
+      this.tail = { round, tip, sealed };
+      if (this.ahead.size > 0) {
+        this.tail = null;
+        this.speculate(round, tip, sealed, t0);
+      }
     }
     this.chain = this.chain.then(async () => {
       const outcome = await this.seal(round, s);
@@ -340,20 +331,23 @@ export class MiningPool {
       this.heldIds = null;
       if (this.tail?.round === round) this.tail = null;
       accepted = outcome?.accepted ?? false;
-      if (outcome?.accepted && outcome.next && this.round?.parent) {
-        // A round already runs on a solution (this one or a later one): keep it, and learn
-        // what follows the payments that rounds still hold.
+      const inFlight = this.rounds.current?.parent || this.sealQueue.length > 0;
+      if (outcome?.accepted && outcome.next && inFlight && !this.rebuildWanted) {
+        // Rounds on later solutions run or seal: keep them, and learn what follows the
+        // payments they hold; a later solution still without a round gets one now.
         this.ahead.merge(outcome.next.pending, this.windowSize(), this.held());
+        if (this.rounds.current) this.stageNext();
+        else this.resumeTail();
         return;
       }
       // A later solution's seal is queued: it decides what comes next.
       if (this.sealQueue.length > 0) return;
       if (outcome === null) {
-        this.clearRound();
-        this.hasher.stop();
+        this.rounds.stop();
         this.retryLater();
         return;
       }
+      this.rebuildWanted = false;
       await this.rebuild(outcome.accepted ? outcome.next : undefined);
     });
     return this.chain.then(() => accepted);
@@ -390,7 +384,8 @@ export class MiningPool {
     if (!this.running || this.ahead.size === 0) return;
     const miners = this.roster.ids();
     if (miners.length === 0 && !(round.miners.length === 0 && this.settings.systemMiner)) return;
-    this.startRound(tip, this.ahead.take(this.deps.rules.batchSize), miners, sealed, t0);
+    this.rounds.start(tip, this.ahead.take(this.deps.rules.batchSize), miners, sealed, t0);
+    this.stageNext();
   }
 
   private async flushHashRates(): Promise<void> {
@@ -403,8 +398,7 @@ export class MiningPool {
     this.running = false;
     if (this.graceTimer) clearTimeout(this.graceTimer);
     if (this.flushTimer) clearInterval(this.flushTimer);
-    this.clearRound();
-    this.hasher.stop();
+    this.rounds.stop();
     await this.chain;
     await this.flushHashRates();
     await this.hasher.close();

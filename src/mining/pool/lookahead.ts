@@ -38,12 +38,12 @@ export class Lookahead {
 
   /**
    * A seal's read while rounds still run: what it returned, less what the
-   * rounds in flight hold, and (when the read was short) what was accepted
-   * since, in arrival order.
+   * rounds in flight hold, with what is here, in arrival order. Complete when
+   * it was (every newer payment was offered since) or the read was short.
    */
   merge(window: readonly PendingTx[], asked: number, held: ReadonlySet<string>): void {
     const fresh = window.filter((t) => !held.has(t.txId));
-    if (window.length >= asked) {
+    if (!this.complete && window.length >= asked) {
       this.set(fresh.slice(0, this.cap), false);
       return;
     }
@@ -71,6 +71,13 @@ export class Lookahead {
     this.items = this.items.slice(n);
     for (const t of out) this.ids.delete(t.txId);
     return out;
+  }
+
+  /** These payments, removed (a staged round took them). */
+  remove(txs: readonly PendingTx[]): void {
+    const gone = new Set(txs.map((t) => t.txId));
+    this.items = this.items.filter((t) => !gone.has(t.txId));
+    for (const id of gone) this.ids.delete(id);
   }
 
   /** The next `n` payments, left in place. */

@@ -5,13 +5,17 @@
  * template, to the next round handed to every thread: the coordinator's own
  * overhead), the round build on a template read from the store (after an idle
  * moment, a timeout or a membership change), and the hand-off (a solution
- * found on a thread to the next round being hashed on every thread).
+ * found on a thread to the next round being hashed on every thread, when
+ * that round's payments were known at the solution; when they were not, the
+ * next round waits for a seal, and that is counted as a store wait).
  */
 import { RoundTimes } from './round.ts';
 import type { PoolStatus } from './types.ts';
 
 export class PoolStats {
   blocksSealed = 0;
+  /** Solutions after which the next round waited for a seal to learn its payments. */
+  storeWaits = 0;
   /** Bumped whenever statistics may change (a seal, a miner joining or leaving): read caches compare it. */
   version = 0;
   readonly rejected: Record<string, number> = {};
@@ -30,6 +34,12 @@ export class PoolStats {
   /** A solution ends the height being mined. */
   solutionFound(atUs: number): void {
     this.solutionFoundUs = atUs;
+  }
+
+  /** The next round waits for a seal to learn its payments: no hand-off, counted apart. */
+  waitsOnStore(): void {
+    this.storeWaits++;
+    this.solutionFoundUs = null;
   }
 
   /** No round follows (idle, no miner, the store away): the next round is no hand-off. */
@@ -56,10 +66,11 @@ export class PoolStats {
   }
 
   /** The pool's status: what the caller knows of the pool, with these counts and timings. */
-  status(pool: Omit<PoolStatus, 'blocksSealed' | 'rejected' | 'roundBuildMs' | 'templateRoundMs' | 'handoffMs'>): PoolStatus {
+  status(pool: Omit<PoolStatus, 'blocksSealed' | 'rejected' | 'roundBuildMs' | 'templateRoundMs' | 'handoffMs' | 'storeWaits'>): PoolStatus {
     return {
       ...pool,
       blocksSealed: this.blocksSealed,
+      storeWaits: this.storeWaits,
       rejected: { ...this.rejected },
       roundBuildMs: this.buildTimes.percentiles(),
       templateRoundMs: this.templateBuildTimes.percentiles(),

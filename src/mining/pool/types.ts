@@ -1,6 +1,6 @@
 /** The pool's settings, log, status and a round's state. */
-import type { TxRecord } from '../../domain/transaction.ts';
-import type { MiningJob } from '../workers/types.ts';
+import type { MinerSet, MiningJob } from '../workers/types.ts';
+import type { PendingTx } from './lookahead.ts';
 
 export interface PoolSettings {
   readonly maxMiners: number;
@@ -19,8 +19,10 @@ export interface PoolLog {
 
 export interface Round {
   readonly job: MiningJob;
-  readonly txs: readonly TxRecord[];
+  readonly txs: readonly PendingTx[];
   readonly miners: readonly string[];
+  /** The candidates our threads hash (the job's, less remote miners'). */
+  readonly local: MinerSet;
   readonly startedAt: number;
   readonly timer: NodeJS.Timeout;
   /**
@@ -28,6 +30,8 @@ export interface Round {
    * resolves whether that seal was accepted. Null for a round on the stored tip.
    */
   readonly parent: Promise<boolean> | null;
+  /** The round staged after this one (the hasher's threads start it on a solution), if any. */
+  next: { readonly job: MiningJob; readonly txs: readonly PendingTx[] } | null;
 }
 
 export interface PoolStatus {
@@ -45,6 +49,12 @@ export interface PoolStatus {
   readonly roundBuildMs: { readonly p50: number; readonly p99: number };
   /** A round whose template was read from the store (after an idle moment, a timeout, a membership change), last 256. */
   readonly templateRoundMs: { readonly p50: number; readonly p99: number };
-  /** From a solution found on a thread to the next round hashed on every thread, last 256. */
+  /**
+   * From a solution found on a thread to the next round hashed on every
+   * thread, when that round's payments were known at the solution (the
+   * coordinator's overhead), last 256.
+   */
   readonly handoffMs: { readonly p50: number; readonly p99: number };
+  /** Solutions whose next round had to wait for a seal to learn its payments (the store the bottleneck, not the coordinator). */
+  readonly storeWaits: number;
 }

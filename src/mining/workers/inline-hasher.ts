@@ -1,13 +1,14 @@
 /**
  * The single-thread twin of the thread hasher: the same fair scan, run in
  * slices on the main thread between other work (setImmediate), for tests and
- * machines with one core (MINING_THREADS=0).
+ * machines with one core (MINING_THREADS=0). A staged job starts at once on
+ * a solution of the job before it, as on the threads.
  */
 import { withNonce } from '../../domain/header.ts';
 import type { HashEngine } from '../engines/types.ts';
 import { FairScanner } from './scanner.ts';
 import { Emitter } from './emitter.ts';
-import { candidateHeader, monoUs } from './job.ts';
+import { candidateHeader, chainedBase, monoUs } from './job.ts';
 import type { Hasher, MiningJob } from './types.ts';
 
 export function createInlineHasher(opts: { engine: HashEngine; budgetMs?: number; random?: () => number }): Hasher {
@@ -15,6 +16,8 @@ export function createInlineHasher(opts: { engine: HashEngine; budgetMs?: number
   const scanner = new FairScanner(opts.engine, 1, opts.random);
   const budget = opts.budgetMs ?? 4;
   let job: MiningJob | null = null;
+  /** The job staged after the current one. */
+  let staged: { readonly after: number; readonly job: MiningJob } | null = null;
   let scheduled: NodeJS.Immediate | null = null;
   let lastReport = performance.now();
   let closed = false;
@@ -32,24 +35,39 @@ export function createInlineHasher(opts: { engine: HashEngine; budgetMs?: number
     lastReport = performance.now();
   };
 
+  const load = (j: MiningJob) => {
+    job = j;
+    scanner.load({ jobId: j.jobId, target: j.target, base: j.base, miners: j.miners.bytes, nonceStart: 0, nonceSpan: 0x100000000 });
+  };
+
   const tick = () => {
     scheduled = null;
-    const j = job;
-    if (!j || closed) return;
+    if (!job || closed) return;
     const until = performance.now() + budget;
-    while (performance.now() < until && job === j && scanner.active) {
+    while (performance.now() < until && job !== null && scanner.active) {
+      const j: MiningJob = job;
       const ev = scanner.step();
       if (!ev) continue;
       const minerIdx = j.miners.ids[ev.index]!;
       if (ev.kind === 'solution') {
         report();
-        emitter.emit('solution', { jobId: j.jobId, minerIdx, nonce: ev.nonce, header: withNonce(candidateHeader(j, ev.index), ev.nonce), foundAtUs: monoUs() });
+        const foundAtUs = monoUs();
+        const header = withNonce(candidateHeader(j, ev.index), ev.nonce);
+        let next: MiningJob | undefined;
+        const st = staged as { readonly after: number; readonly job: MiningJob } | null;
+        if (st?.after === j.jobId) {
+          next = { ...st.job, base: chainedBase(st.job.base, header) };
+          staged = null;
+          load(next);
+        }
+        emitter.emit('solution', { jobId: j.jobId, minerIdx, nonce: ev.nonce, header, foundAtUs, ...(next ? { next } : {}) });
+        if (next && job === next) emitter.emit('started', { jobId: next.jobId, atUs: monoUs() });
       } else {
         emitter.emit('exhausted', { jobId: j.jobId, minerIdx });
       }
     }
     if (performance.now() - lastReport > 250) report();
-    if (job === j && scanner.active) scheduled = setImmediate(tick);
+    if (job !== null && scanner.active && !scheduled) scheduled = setImmediate(tick);
   };
 
   return {
@@ -58,13 +76,17 @@ export function createInlineHasher(opts: { engine: HashEngine; budgetMs?: number
     start(j) {
       if (closed) return;
       report();
-      job = j;
-      scanner.load({ jobId: j.jobId, target: j.target, base: j.base, miners: j.miners.bytes, nonceStart: 0, nonceSpan: 0x100000000 });
+      staged = null;
+      load(j);
       emitter.emit('started', { jobId: j.jobId, atUs: monoUs() });
       if (!scheduled) scheduled = setImmediate(tick);
     },
+    stage(after, next) {
+      if (!closed && job?.jobId === after && next.miners === job.miners) staged = { after, job: next };
+    },
     stop() {
       report();
+      staged = null;
       job = null;
       scanner.clear();
     },

@@ -3,7 +3,7 @@
  * with its miner's 16 bytes at MINER_OFFSET. Building a round is then O(1) in
  * the number of miners; only a change of membership builds a MinerSet, O(N).
  */
-import { HEADER_SIZE, MINER_OFFSET } from '../../domain/header.ts';
+import { HEADER_SIZE, MINER_OFFSET, PREV_HASH_OFFSET, hashHeader } from '../../domain/header.ts';
 import type { MinerCandidate, MinerSet, MiningJob } from './types.ts';
 
 export const MINER_BYTES = 16;
@@ -42,6 +42,17 @@ export function candidateOf(job: MiningJob, minerIdx: string): MinerCandidate | 
 /** Every candidate (O(N): for tests and tools, not for the round's hot path). */
 export function candidatesOf(job: MiningJob): MinerCandidate[] {
   return job.miners.ids.map((minerIdx, i) => ({ minerIdx, header: candidateHeader(job, i) }));
+}
+
+/**
+ * A staged job's header on the solution that ends the job before it: the
+ * staged base with that solution's hash as its prevHash. The thread that
+ * found the solution and the hasher's owner compute it alike.
+ */
+export function chainedBase(stagedBase: Uint8Array, solvedHeader: Uint8Array): Uint8Array {
+  const out = Uint8Array.from(stagedBase);
+  out.set(hashHeader(solvedHeader), PREV_HASH_OFFSET);
+  return out;
 }
 
 /** A monotonic clock shared by every thread of the process, in microseconds. */

@@ -2,9 +2,10 @@
  * The fair scan of one job on one thread, shared by the worker threads and
  * the single-thread twin. Every candidate (one per miner) gets the same slice
  * of nonces per turn, in an order shuffled per job, so N equal miners each
- * get 1/N of the hashes — and so about 1/N of the blocks. A candidate is
- * prepared at its first turn (the job's midstate with its miner's bytes), so
- * loading a job costs the same whatever the number of miners.
+ * get 1/N of the hashes — and so about 1/N of the blocks. The order is drawn
+ * as the first turn reaches each place, and a candidate is prepared at its
+ * first turn (the job's midstate with its miner's bytes), so loading a job
+ * costs little whatever the number of miners.
  */
 import { MINER_OFFSET } from '../../domain/header.ts';
 import { prepareHeader, withTailBytes } from '../engines/prepare.ts';
@@ -37,9 +38,15 @@ export class FairScanner {
   private done: Uint8Array = new Uint8Array(0);
   private remaining = 0;
   private order: Uint32Array = new Uint32Array(0);
+  /** Places of `order` drawn so far: the shuffle is drawn as the first turn reaches each place. */
+  private shuffled = 0;
   private cursor = 0;
-  /** Hashes per candidate since the last `takeCounts`. */
+  /**
+   * Hashes per candidate since the last `takeCounts`, kept across jobs with
+   * the same miner bytes (so a thread reports on a timer, not per job).
+   */
   counts: Float64Array = new Float64Array(0);
+  private countsFor: Uint8Array | null = null;
   job: ScanJob | null = null;
   private slice = 4096;
   private readonly out: ScanResult = { found: false, nonce: 0, hashes: 0 };
@@ -51,23 +58,27 @@ export class FairScanner {
     private readonly random: () => number = Math.random,
   ) {}
 
+  /** Takes a job up: O(N) only in fills of reused arrays, so it costs little on a hand-off. */
   load(job: ScanJob): void {
+    const n = Math.floor(job.miners.length / MINER_BYTES);
+    if (job.miners !== this.countsFor || this.counts.length !== n) {
+      this.counts = new Float64Array(n); // other miners: the caller took the counts of the last ones
+      this.countsFor = job.miners;
+    }
     this.job = job;
     this.shared = prepareHeader(job.base, job.target);
-    const n = Math.floor(job.miners.length / MINER_BYTES);
     this.prepared = new Array<PreparedHeader | undefined>(n);
-    this.next = new Float64Array(n);
-    this.done = new Uint8Array(n);
-    this.remaining = n;
-    this.counts = new Float64Array(n);
-    this.order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) this.order[i] = i;
-    for (let i = n - 1; i > 0; i--) {
-      const j = Math.floor(this.random() * (i + 1));
-      const t = this.order[i]!;
-      this.order[i] = this.order[j]!;
-      this.order[j] = t;
+    if (this.next.length === n) {
+      this.next.fill(0);
+      this.done.fill(0);
+    } else {
+      this.next = new Float64Array(n);
+      this.done = new Uint8Array(n);
+      this.order = new Uint32Array(n);
     }
+    for (let i = 0; i < n; i++) this.order[i] = i;
+    this.remaining = n;
+    this.shuffled = 0;
     this.cursor = 0;
   }
 
@@ -95,6 +106,14 @@ export class FairScanner {
     if (!job) return null;
     const n = this.order.length;
     for (let tries = 0; tries < n; tries++) {
+      if (this.cursor === this.shuffled && this.shuffled < n) {
+        // First turn at this place: its candidate is drawn from those not placed yet (Fisher-Yates).
+        const j = this.cursor + Math.floor(this.random() * (n - this.cursor));
+        const t = this.order[j]!;
+        this.order[j] = this.order[this.cursor]!;
+        this.order[this.cursor] = t;
+        this.shuffled++;
+      }
       const index = this.order[this.cursor]!;
       this.cursor = (this.cursor + 1) % n;
       if (this.done[index]) continue;

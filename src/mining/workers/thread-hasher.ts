@@ -4,17 +4,19 @@
  * nonce space), so the hash budget per miner is equal whatever the number of
  * miners and threads. A round reaches a thread as its base header; the
  * miners' bytes only when the set changed. A new job or a stop reaches every
- * thread within a slice.
+ * thread within a slice. A staged job (stage()) is started by the threads
+ * themselves on a solution of the job before it (the chain, hash-worker.ts);
+ * that solution then reports it, and its threads' early reports wait for it.
  */
 import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
 import { withNonce } from '../../domain/header.ts';
 import { meetsTarget } from '../../domain/pow.ts';
 import type { EngineName } from '../engines/types.ts';
-import { CLOSING, GEN, isFromWorker, signalClosing, type FromWorker, type ToWorker } from './messages.ts';
+import { CLOSING, CONTROL_WORDS, GEN, isFromWorker, signalClosing, type FromWorker, type ToWorker } from './messages.ts';
 import type { Hasher, HashProgress, MinerSet, MiningJob, Solution } from './types.ts';
 import { Emitter } from './emitter.ts';
-import { candidateHeader } from './job.ts';
+import { candidateHeader, chainedBase } from './job.ts';
 
 interface Thread {
   readonly worker: Worker;
@@ -22,7 +24,7 @@ interface Thread {
 }
 
 export async function createThreadHasher(opts: { threads: number; engine: EngineName }): Promise<Hasher> {
-  const control = new SharedArrayBuffer(8);
+  const control = new SharedArrayBuffer(4 * CONTROL_WORDS);
   const ctrl = new Int32Array(control);
   const emitter = new Emitter();
   const threads: Thread[] = [];
@@ -35,6 +37,10 @@ export async function createThreadHasher(opts: { threads: number; engine: Engine
   let sentMiners: MinerSet | null = null;
   /** Threads that started each recent job, and when the last of them did. */
   const starts = new Map<number, { threads: number; atUs: number }>();
+  /** The job staged after the current one (the threads start it themselves on its solution). */
+  let staged: { readonly after: number; readonly job: MiningJob } | null = null;
+  /** Solutions and exhaustions of the staged job that came before the solution that started it. */
+  let early: FromWorker[] = [];
 
   const onMessage = (m: unknown) => {
     if (!isFromWorker(m)) return;
@@ -66,7 +72,12 @@ export async function createThreadHasher(opts: { threads: number; engine: Engine
       if (map.size > 0) emitter.emit('progress', { jobId: m.jobId, hashesByMiner: map } satisfies HashProgress);
       return;
     }
-    if (!job || (m.type !== 'solution' && m.type !== 'exhausted') || m.jobId !== job.jobId) return;
+    if (m.type !== 'solution' && m.type !== 'exhausted') return;
+    if (staged !== null && m.jobId === staged.job.jobId) {
+      early.push(m); // a thread already on the staged job: its solution that started it is on the way
+      return;
+    }
+    if (!job || m.jobId !== job.jobId) return;
     const j = job;
     const minerIdx = j.miners.ids[m.index];
     if (minerIdx === undefined) return;
@@ -74,9 +85,21 @@ export async function createThreadHasher(opts: { threads: number; engine: Engine
       const header = withNonce(candidateHeader(j, m.index), m.nonce);
       if (!meetsTarget(createHash('sha256').update(header).digest(), j.target)) {
         emitter.emit('error', new Error(`a worker reported a nonce that does not meet the target (${opts.engine})`));
+        resync(); // whatever the threads hash, they start again on this side's job
         return;
       }
-      emitter.emit('solution', { jobId: m.jobId, minerIdx, nonce: m.nonce, header, foundAtUs: m.foundAtUs } satisfies Solution);
+      let next: MiningJob | undefined;
+      if (m.chained !== undefined && staged?.after === j.jobId && staged.job.jobId === m.chained) {
+        // The threads moved on to the staged job, on this solution's hash.
+        next = { ...staged.job, base: chainedBase(staged.job.base, header) };
+        job = next;
+        recent.set(next.jobId, next);
+        staged = null;
+      }
+      const held = early;
+      early = [];
+      emitter.emit('solution', { jobId: m.jobId, minerIdx, nonce: m.nonce, header, foundAtUs: m.foundAtUs, ...(next ? { next } : {}) } satisfies Solution);
+      if (next) for (const e of held) handle(e);
     } else {
       emitter.emit('exhausted', { jobId: m.jobId, minerIdx });
     }
@@ -84,11 +107,21 @@ export async function createThreadHasher(opts: { threads: number; engine: Engine
 
   const n = Math.max(1, opts.threads);
   const span = Math.floor(0x100000000 / n);
+  const range = (t: number) => ({ nonceStart: t * span, nonceSpan: t === n - 1 ? 0x100000000 - t * span : span });
+  // A channel between every two threads, for the chain.
+  const peers: MessagePort[][] = Array.from({ length: n }, () => []);
+  for (let t = 0; t < n; t++) {
+    for (let u = t + 1; u < n; u++) {
+      const ch = new MessageChannel();
+      peers[t]!.push(ch.port1);
+      peers[u]!.push(ch.port2);
+    }
+  }
   for (let t = 0; t < n; t++) {
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(new URL('./hash-worker-entry.mjs', import.meta.url), {
-      workerData: { engine: opts.engine, control, port: port2 },
-      transferList: [port2],
+      workerData: { engine: opts.engine, control, port: port2, peers: peers[t], ...range(t) },
+      transferList: [port2, ...peers[t]!],
     });
     port1.on('message', onMessage);
     worker.on('error', (e) => emitter.emit('error', e));
@@ -118,6 +151,14 @@ export async function createThreadHasher(opts: { threads: number; engine: Engine
     throw e;
   });
 
+  /** A job handed to the threads: its late progress still counts, and its start is timed. */
+  const remember = (j: MiningJob) => {
+    recent.set(j.jobId, j);
+    if (recent.size > 16) recent.delete(recent.keys().next().value!);
+    starts.set(j.jobId, { threads: 0, atUs: 0 });
+    if (starts.size > 16) starts.delete(starts.keys().next().value!);
+  };
+
   const broadcast = (make: (t: number, g: number) => ToWorker) => {
     gen++;
     threads.forEach((th, t) => th.port.postMessage(make(t, gen)));
@@ -125,33 +166,40 @@ export async function createThreadHasher(opts: { threads: number; engine: Engine
     Atomics.notify(ctrl, GEN);
   };
 
+  const start = (j: MiningJob) => {
+    if (closed) return;
+    job = j;
+    staged = null;
+    early = [];
+    remember(j);
+    if (j.miners !== sentMiners) {
+      sentMiners = j.miners;
+      for (const th of threads) th.port.postMessage({ type: 'miners', bytes: j.miners.bytes } satisfies ToWorker);
+    }
+    broadcast((t, g) => ({ type: 'job', gen: g, jobId: j.jobId, target: j.target, base: j.base, ...range(t) }));
+  };
+  const resync = () => {
+    if (job) start(job);
+  };
+
   return {
     engine: opts.engine,
     threads: n,
-    start(j: MiningJob) {
-      if (closed) return;
-      job = j;
-      recent.set(j.jobId, j);
-      if (recent.size > 16) recent.delete(recent.keys().next().value!);
-      if (j.miners !== sentMiners) {
-        sentMiners = j.miners;
-        for (const th of threads) th.port.postMessage({ type: 'miners', bytes: j.miners.bytes } satisfies ToWorker);
-      }
-      starts.set(j.jobId, { threads: 0, atUs: 0 });
-      if (starts.size > 16) starts.delete(starts.keys().next().value!);
-      broadcast((t, g) => ({
-        type: 'job',
-        gen: g,
-        jobId: j.jobId,
-        target: j.target,
-        base: j.base,
-        nonceStart: t * span,
-        nonceSpan: t === n - 1 ? 0x100000000 - t * span : span,
-      }));
+    start,
+    stage(after: number, next: MiningJob) {
+      // The threads hold one miner set: a job racing another set is started by start().
+      if (closed || job?.jobId !== after || next.miners !== job.miners) return;
+      staged = { after, job: next };
+      early = [];
+      remember(next);
+      const msg = { type: 'next', after, jobId: next.jobId, target: next.target, base: next.base } satisfies ToWorker;
+      for (const th of threads) th.port.postMessage(msg);
     },
     stop() {
       if (closed) return;
       job = null;
+      staged = null;
+      early = [];
       broadcast((_t, g) => ({ type: 'stop', gen: g }));
     },
     on: emitter.on.bind(emitter) as Hasher['on'],

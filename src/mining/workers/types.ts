@@ -45,6 +45,12 @@ export interface Solution {
   readonly header: Uint8Array;
   /** When the hashing thread found it (monoUs), for the hand-off measure; absent for a remote miner's. */
   readonly foundAtUs?: number;
+  /**
+   * The job staged after this one (Hasher.stage), which the threads already
+   * hash on this solution: its base carries this solution's hash. Absent when
+   * nothing was staged: the owner then decides what follows.
+   */
+  readonly next?: MiningJob;
 }
 
 export interface HashProgress {
@@ -57,6 +63,13 @@ export interface Hasher {
   readonly engine: EngineName | string;
   readonly threads: number;
   start(job: MiningJob): void;
+  /**
+   * Stages the job that follows `afterJobId` (its prevHash bytes ignored):
+   * the thread that solves `afterJobId` starts it at once on its solution,
+   * the other threads within a slice, with no round trip through the owner;
+   * that solution then carries it (Solution.next). start() and stop() drop it.
+   */
+  stage?(afterJobId: number, next: MiningJob): void;
   stop(): void;
   on(event: 'solution', cb: (s: Solution) => void): void;
   on(event: 'progress', cb: (p: HashProgress) => void): void;

@@ -64,12 +64,22 @@ describe('Lookahead', () => {
     assert.equal(a.isComplete, true);
   });
 
-  test("a seal's full read replaces the lookahead and leaves it incomplete", () => {
+  test("a seal's full read replaces an incomplete lookahead, and leaves it incomplete", () => {
     const a = new Lookahead(10);
-    a.reset([tx(9)], 5);
+    a.reset([tx(8), tx(9)], 2);
     a.merge([tx(1), tx(2)], 2, none);
     assert.deepEqual(seqs(a.peek(10)), [1, 2]);
     assert.equal(a.isComplete, false);
+  });
+
+  test("a complete lookahead stays complete on a seal's full read: what lies beyond it was offered", () => {
+    const a = new Lookahead(10);
+    a.reset([], 5);
+    a.offer(tx(3), none);
+    a.offer(tx(4), none);
+    a.merge([tx(1), tx(2), tx(3)], 3, new Set([tx(1).txId]));
+    assert.deepEqual(seqs(a.peek(10)), [2, 3, 4]);
+    assert.equal(a.isComplete, true);
   });
 
   test('a merge past the cap keeps the oldest and turns incomplete', () => {
