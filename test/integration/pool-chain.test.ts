@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createHash } from 'node:crypto';
 import { MiningPool } from '../../src/mining/pool/coordinator.ts';
+import type { PendingTx } from '../../src/mining/pool/lookahead.ts';
 import { ChainHandHasher } from '../helpers/hand-hasher.ts';
 import { assertConserved, payVia, registerUser, startLedger } from '../helpers/ledger.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -19,7 +20,8 @@ const prevOf = (base: Uint8Array) => Buffer.from(base.subarray(12, 44)).toString
 /**
  * A pool with a hand-driven chaining hasher over a fresh ledger (batches of
  * 2), `payments` pending, one miner racing. The pool's reads outside seals
- * wait while `gate.closed` is set (to hold a rebuild in the middle of its read).
+ * wait while `gate.closed` is set (to hold a rebuild in the middle of its
+ * read); payment events wait in `events.held` while it is set.
  */
 async function setup(payments: number) {
   const L = await startLedger('pglite', { env: { BATCH_SIZE: '2' } });
@@ -34,7 +36,8 @@ async function setup(payments: number) {
   });
   const deps = { ...L.deps, db: gated, sealDb: L.deps.sealDb ?? L.deps.db };
   const pool = new MiningPool(deps, hasher, { maxMiners: 10, miningTimeoutMs: 60_000, systemMiner: false, systemMinerGraceMs: 0 }, log);
-  L.events.onPayment((p) => pool.onPayment(p));
+  const events = { held: null as PendingTx[] | null };
+  L.events.onPayment((p) => (events.held ? events.held.push(p) : pool.onPayment(p)));
   await pool.start();
   const m = await registerUser(L, '1');
   const payer = await registerUser(L, '1000');
@@ -45,7 +48,7 @@ async function setup(payments: number) {
     await pool.close();
     await L.stop();
   };
-  return { L, hasher, pool, m, payer, first, stop, gate };
+  return { L, hasher, pool, m, payer, first, stop, gate, events };
 }
 
 const blocksOf = async (L: Awaited<ReturnType<typeof setup>>['L']) =>
@@ -76,13 +79,41 @@ describe('the chain: the next round staged with the hasher', () => {
     }
   });
 
-  test('a payment arriving while a round runs with nothing staged is staged at once', async () => {
+  test('payments arriving while a round runs are staged once they fill a batch', async () => {
     const { L, hasher, m, payer, first, stop } = await setup(2);
     try {
       assert.equal(hasher.staged, null, 'nothing follows the two payments yet');
       await payVia(L, payer, m.userIdx, '5.00');
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(hasher.staged, null, 'half a batch: the next round would wait for the seal');
+      await payVia(L, payer, m.userIdx, '6.00');
       await waitFor('a stage', async () => hasher.staged?.after === first.jobId);
       assert.equal(hasher.staged!.job.height, 2n);
+    } finally {
+      await stop();
+    }
+  });
+
+  test('a solution sealing with half a batch after it waits; a batch filling up while the seal runs starts the next height on it', async () => {
+    const { L, hasher, pool, m, payer, first, stop, events } = await setup(2);
+    try {
+      events.held = [];
+      await payVia(L, payer, m.userIdx, '3.00');
+      await payVia(L, payer, m.userIdx, '4.00');
+      const [p3, p4] = events.held;
+      events.held = null;
+      const s1 = hasher.solve(first, m.userIdx);
+      hasher.emit('solution', s1); // its seal starts; what follows runs before it ends
+      pool.onPayment(p3);
+      assert.equal(hasher.job, null, 'half a batch: waits for the seal');
+      pool.onPayment(p4);
+      const second = hasher.job!;
+      assert.equal(second?.height, 2n, 'a full batch: started on the solution');
+      assert.equal(prevOf(second.base), sha(s1.header));
+      assert.equal(pool.status().blocksSealed, 0, 'height 1 still sealing');
+      hasher.emit('solution', hasher.solve(second, m.userIdx));
+      await waitFor('two sealed', async () => pool.status().blocksSealed === 2);
+      await assertConserved(L.store.db);
     } finally {
       await stop();
     }

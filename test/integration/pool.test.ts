@@ -209,34 +209,31 @@ describe('the pipeline: the next height is mined while a seal runs', () => {
     }
   });
 
-  test('a payment accepted while a round runs is known at its solution: the next height starts at once on it', async () => {
+  test('payments accepted while a round runs are known at its solution: a full batch starts the next height at once, half a batch waits for the seal', async () => {
     const { L, hasher, pool, m, payer, first } = await setup(null, 2);
     try {
       await payVia(L, payer, m.userIdx, '2.00'); // after the round's template was read
+      await payVia(L, payer, m.userIdx, '2.50');
       const s1 = hasher.solve(first, m.userIdx);
       hasher.emit('solution', s1);
       const next = hasher.job;
       assert.ok(next, 'started in the same turn as the solution, without reading the store');
       assert.equal(next.height, 2n);
       assert.equal(Buffer.from(next.base.subarray(12, 44)).toString('hex'), sha(s1.header));
-      hasher.emit('solution', hasher.solve(next, m.userIdx));
-      await waitFor('both sealed', async () => pool.status().blocksSealed === 2);
-      const b2 = (await L.app.inject({ method: 'GET', url: '/api/blocks/2' })).json();
-      const txs = (b2.transactions ?? b2.block?.transactions) as Array<{ amount: string }>;
-      assert.deepEqual(txs.map((t) => t.amount), ['2.00']);
-      await waitFor('idle', async () => hasher.job === null);
-      // With a seal running and nothing after it, a new payment starts a round on that solution.
-      await payVia(L, payer, m.userIdx, '3.00');
-      const third = await waitFor('height 3', async () => (hasher.job?.height === 3n ? hasher.job : null));
-      const s3 = hasher.solve(third, m.userIdx);
-      hasher.emit('solution', s3);
-      await payVia(L, payer, m.userIdx, '4.00');
-      const fourth = await waitFor('height 4', async () => (hasher.job?.height === 4n ? hasher.job : null));
-      assert.equal(Buffer.from(fourth.base.subarray(12, 44)).toString('hex'), sha(s3.header));
-      hasher.emit('solution', hasher.solve(fourth, m.userIdx));
-      await waitFor('four sealed', async () => pool.status().blocksSealed === 4);
-      const blocks = (await L.app.inject({ method: 'GET', url: '/api/blocks' })).json().blocks as Array<{ height: number; tx_count: number }>;
-      assert.deepEqual(blocks.map((b) => b.height), [4, 3, 2, 1]);
+      await payVia(L, payer, m.userIdx, '3.00'); // half a batch follows height 2
+      const s2 = hasher.solve(next, m.userIdx);
+      hasher.emit('solution', s2);
+      assert.equal(hasher.job, null, 'half a batch: the next round waits for the seal');
+      const third = await waitFor('height 3, after the seals', async () => (hasher.job?.height === 3n ? hasher.job : null));
+      assert.equal(Buffer.from(third.base.subarray(12, 44)).toString('hex'), sha(s2.header));
+      hasher.emit('solution', hasher.solve(third, m.userIdx));
+      await waitFor('three sealed', async () => pool.status().blocksSealed === 3);
+      const amounts = async (h: number) => {
+        const b = (await L.app.inject({ method: 'GET', url: `/api/blocks/${h}` })).json();
+        return ((b.transactions ?? b.block?.transactions) as Array<{ amount: string }>).map((t) => t.amount).sort();
+      };
+      assert.deepEqual(await amounts(2), ['2.00', '2.50']);
+      assert.deepEqual(await amounts(3), ['3.00']);
       await assertConserved(L.store.db);
     } finally {
       await pool.close();

@@ -112,7 +112,7 @@ export class RoundPipeline {
 
   /** The newest solution, sealing with no round after it: one starts on it when payments are known. */
   private resumeTail(): void {
-    if (this.tail === null || this.ahead.size === 0) return;
+    if (this.tail === null || !this.fullBatch()) return;
     const { round, tip, sealed } = this.tail;
     this.tail = null;
     this.speculate(round, tip, sealed, performance.now());
@@ -128,7 +128,17 @@ export class RoundPipeline {
 
   /** Stages the round after the current one on the lookahead's head (the hasher's threads start it on a solution). */
   private stageNext(): void {
-    if (this.running && this.ahead.size > 0) this.rounds.stage(this.ahead.peek(this.deps.rules.batchSize));
+    if (this.running && this.fullBatch()) this.rounds.stage(this.ahead.peek(this.deps.rules.batchSize));
+  }
+
+  /**
+   * A round starts on a solution whose seal still runs only with a full batch
+   * known: under load blocks then fill, and the store seals fewer of them (a
+   * seal's cost is mostly per block); otherwise the next round waits for the
+   * seal, which returns what is pending.
+   */
+  private fullBatch(): boolean {
+    return this.ahead.size >= this.deps.rules.batchSize;
   }
 
   private retryLater(): void {
@@ -155,7 +165,9 @@ export class RoundPipeline {
       this.graceTimer = null;
     }
     const batch = this.deps.rules.batchSize;
-    this.ahead.reset(window, this.windowSize());
+    // A seal's read (no round in flight is kept) adds to what was accepted since; a store read starts afresh.
+    if (next) this.ahead.merge(window, this.windowSize(), new Set());
+    else this.ahead.reset(window, this.windowSize());
     const txs = this.ahead.take(batch);
     if (txs.length === 0) {
       this.stats.idle(); // the next round (a new payment's) is no hand-off
@@ -194,10 +206,10 @@ export class RoundPipeline {
     }
     let accepted = false;
     const t0 = performance.now();
-    // The hand-off is timed when the next round's payments are known now. Otherwise it
-    // starts on a seal's read of the store (a store wait) or on a new payment (idle).
-    if (s.next !== undefined || this.ahead.size > 0) this.stats.solutionFound(s.foundAtUs ?? monoUs());
-    else if (this.ahead.isComplete) this.stats.idle();
+    // The hand-off is timed when the next round starts at once (a full batch known). Otherwise
+    // it starts when this seal returns what is pending (a store wait) or on a new payment (idle).
+    if (s.next !== undefined || this.fullBatch()) this.stats.solutionFound(s.foundAtUs ?? monoUs());
+    else if (this.ahead.size === 0 && this.ahead.isComplete) this.stats.idle();
     else this.stats.waitsOnStore();
     this.sealQueue.push(round);
     // The pipeline: the next height is mined on this solution while its seal runs.
@@ -214,7 +226,7 @@ export class RoundPipeline {
       const header = decodeHeader(s.header);
       const tip = { height: header.height, hash: toHex(hashHeader(s.header)), timestampMs: header.timestampMs };
       this.tail = { round, tip, sealed };
-      if (this.ahead.size > 0) {
+      if (this.fullBatch()) {
         this.tail = null;
         this.speculate(round, tip, sealed, t0);
       }
