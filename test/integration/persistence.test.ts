@@ -50,6 +50,7 @@ describe('settings', () => {
     assert.throws(() => parseConfig({ PORT: 'abc' }), /PORT/);
     assert.throws(() => parseConfig({ DIFFICULTY: '-1' }), /DIFFICULTY/);
     assert.throws(() => parseConfig({ BATCH_SIZE: '0' }), /BATCH_SIZE/);
+    assert.throws(() => parseConfig({ MINING_NICE: '20' }), /MINING_NICE/);
     assert.throws(() => parseConfig({ SYSTEM_MINER: 'maybe' }), /SYSTEM_MINER/);
     assert.throws(() => parseConfig({ RATE_LIMIT_MINING_START: 'lots' }), /RATE_LIMIT_MINING_START/);
     assert.throws(() => parseConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);
@@ -60,6 +61,7 @@ describe('settings', () => {
     assert.equal(c.port, 5000);
     assert.equal(c.host, '127.0.0.1');
     assert.equal(c.difficulty, 4);
+    assert.equal(c.miningNice, 19);
     assert.equal(c.batchSize, 10);
     assert.equal(c.maxMiners, 100);
     assert.equal(c.miningTimeoutSeconds, 300);

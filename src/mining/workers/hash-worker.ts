@@ -19,8 +19,10 @@ import { chainedBase, monoUs, writeCandidate } from './job.ts';
 import { HEADER_SIZE, NONCE_OFFSET } from '../../domain/header.ts';
 import { CHAINED, CLOSING, GEN, type FromWorker, type PeerMessage, type ToWorker } from './messages.ts';
 
-const { engine: engineName, control, port, peers, nonceStart, nonceSpan } = workerData as {
+const { engine: engineName, control, port, peers, nice, nonceStart, nonceSpan } = workerData as {
   engine: EngineName;
+  /** This thread's nice value (19: the API's threads come first). */
+  nice: number;
   control: SharedArrayBuffer;
   port: MessagePort;
   /** One port to each other hashing thread. */
@@ -39,9 +41,9 @@ type Staged = Extract<ToWorker, { type: 'next' }>;
 const STAGED_KEPT = 4;
 
 function main(): void {
-  // Hashing yields the CPU to the API: on Linux this lowers this thread only.
+  // Hashing yields the CPU to the API (at 19): on Linux this lowers this thread only.
   try {
-    os.setPriority(19);
+    os.setPriority(nice);
   } catch {
     /* not permitted here: run at normal priority */
   }

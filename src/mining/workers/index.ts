@@ -7,7 +7,8 @@ import type { Hasher } from './types.ts';
 
 export type { Hasher, MiningJob, Solution, HashProgress, MinerCandidate, MinerSet } from './types.ts';
 
-export async function createHasher(opts: { threads: number; engine: EngineName }): Promise<Hasher> {
+/** `nice`: the hashing threads' nice value (default 19: the API's threads come first). */
+export async function createHasher(opts: { threads: number; engine: EngineName; nice?: number }): Promise<Hasher> {
   if (opts.threads === 0) return createInlineHasher({ engine: createEngine(opts.engine) });
   return createThreadHasher(opts);
 }

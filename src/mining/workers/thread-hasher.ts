@@ -23,7 +23,7 @@ interface Thread {
   readonly port: MessagePort;
 }
 
-export async function createThreadHasher(opts: { threads: number; engine: EngineName }): Promise<Hasher> {
+export async function createThreadHasher(opts: { threads: number; engine: EngineName; nice?: number }): Promise<Hasher> {
   const control = new SharedArrayBuffer(4 * CONTROL_WORDS);
   const ctrl = new Int32Array(control);
   const emitter = new Emitter();
@@ -120,7 +120,7 @@ export async function createThreadHasher(opts: { threads: number; engine: Engine
   for (let t = 0; t < n; t++) {
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(new URL('./hash-worker-entry.mjs', import.meta.url), {
-      workerData: { engine: opts.engine, control, port: port2, peers: peers[t], ...range(t) },
+      workerData: { engine: opts.engine, control, port: port2, peers: peers[t], nice: opts.nice ?? 19, ...range(t) },
       transferList: [port2, ...peers[t]!],
     });
     port1.on('message', onMessage);

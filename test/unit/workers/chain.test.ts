@@ -73,3 +73,21 @@ for (const threads of [0, 2]) {
     });
   });
 }
+
+describe('the hashing threads’ priority', () => {
+  test('the threads run at the nice value given (MINING_NICE), the main thread as it was', async (t) => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const niceOf = (tid: string) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+    if (process.platform !== 'linux') return t.skip('reads /proc');
+    const before = new Set(readdirSync('/proc/self/task'));
+    const h = await createHasher({ threads: 2, engine: 'js', nice: 7 });
+    try {
+      const added = readdirSync('/proc/self/task').filter((tid) => !before.has(tid));
+      const nices = added.map(niceOf);
+      assert.equal(nices.filter((n) => n === 7).length, 2, `two threads at nice 7 (new threads: ${nices.join(',')})`);
+      assert.equal(niceOf(String(process.pid)), 0);
+    } finally {
+      await h.close();
+    }
+  });
+});
