@@ -8,7 +8,7 @@
  *   solution found on a thread to the next round hashed on every thread:
  *   by the chain (the next round staged, the threads start it themselves)
  *   and by this side starting it on the solution, as without a stage.
- *   npm run bench -- rounds [--miners 100,1000,10000] [--rounds 500] [--blocks 300] [--difficulty 4] [--threads 2] [--json]
+ *   npm run bench -- rounds [--miners 100,1000,10000] [--rounds 500] [--blocks 300] [--difficulty 4] [--threads 2] [--nice 19] [--json]
  */
 import { randomBytes } from 'node:crypto';
 import { createHasher } from '../src/mining/workers/index.ts';
@@ -61,7 +61,8 @@ export async function run(args: string[]): Promise<void> {
   const blocks = flag(args, '--blocks', 300);
   const difficulty = flag(args, '--difficulty', 4);
   const engine = selectEngine().name;
-  const hasher = await createHasher({ threads: flag(args, '--threads', 2), engine });
+  const nice = flag(args, '--nice', 19);
+  const hasher = await createHasher({ threads: flag(args, '--threads', 2), engine, nice });
   const on = { solution: (_s: Solution) => {}, started: (_j: number, _a: number) => {} };
   hasher.on('solution', (s) => on.solution(s));
   hasher.on('started', (e) => on.started(e.jobId, e.atUs));
@@ -90,7 +91,7 @@ export async function run(args: string[]): Promise<void> {
   }
   output(
     args,
-    { bench: 'rounds', engine, cpu: cpuModel(), difficulty, results },
+    { bench: 'rounds', engine, cpu: cpuModel(), difficulty, nice, results },
     results.map((r) => ({
       miners: r.miners,
       'build p50 ms': r.build_ms.p50,
