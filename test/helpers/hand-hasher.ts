@@ -14,14 +14,18 @@ export class HandHasher implements Hasher {
   staged: { after: number; job: MiningJob } | null = null;
   closed = false;
   private readonly cbs: Record<string, Array<(x: never) => void>> = {};
+  /** What the pool told the threads, in order: `start <jobId>` and `stop`. */
+  calls: string[] = [];
   start(job: MiningJob): void {
     this.job = job;
     this.jobs.push(job);
     this.staged = null;
+    this.calls.push(`start ${job.jobId}`);
   }
   stop(): void {
     this.job = null;
     this.staged = null;
+    this.calls.push('stop');
   }
   on(ev: string, cb: (x: never) => void): void {
     (this.cbs[ev] ??= []).push(cb);

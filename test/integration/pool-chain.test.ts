@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { createHash } from 'node:crypto';
 import { MiningPool } from '../../src/mining/pool/coordinator.ts';
 import type { PendingTx } from '../../src/mining/pool/lookahead.ts';
+import { validateBlock, type BankValidator, type CandidateBlock, type LedgerView } from '../../src/domain/validation.ts';
 import { ChainHandHasher } from '../helpers/hand-hasher.ts';
 import { assertConserved, payVia, registerUser, startLedger } from '../helpers/ledger.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -23,8 +24,14 @@ const prevOf = (base: Uint8Array) => Buffer.from(base.subarray(12, 44)).toString
  * wait while `gate.closed` is set (to hold a rebuild in the middle of its
  * read); payment events wait in `events.held` while it is set.
  */
-async function setup(payments: number) {
-  const L = await startLedger('pglite', { env: { BATCH_SIZE: '2' } });
+async function setup(payments: number, refuseHeight: bigint | null = null) {
+  // Three banks refuse the block at `refuseHeight` (no quorum); every other block is validated as usual.
+  const refuse: BankValidator = (block: CandidateBlock, view: LedgerView) =>
+    block.header.height === refuseHeight ? { ok: false as const, reason: 'INSUFFICIENT_FUNDS' as const, message: 'refused by the test' } : validateBlock(block, view);
+  const L = await startLedger('pglite', {
+    env: { BATCH_SIZE: '2' },
+    ...(refuseHeight === null ? {} : { bankValidators: { SBI: refuse, HDFC: refuse, ICICI: refuse } }),
+  });
   const hasher = new ChainHandHasher();
   const gate = { closed: null as Promise<void> | null };
   const gated = L.deps.db.withPlugin({
@@ -114,6 +121,23 @@ describe('the chain: the next round staged with the hasher', () => {
       hasher.emit('solution', hasher.solve(second, m.userIdx));
       await waitFor('two sealed', async () => pool.status().blocksSealed === 2);
       await assertConserved(L.store.db);
+    } finally {
+      await stop();
+    }
+  });
+
+  test('after a refused seal nothing is mined on it: the round built on it stops, and the height is mined again on the stored tip', async () => {
+    const { hasher, pool, m, first, stop } = await setup(6, 1n);
+    try {
+      hasher.staged = null; // the pool starts the child itself
+      hasher.emit('solution', hasher.solve(first, m.userIdx));
+      const child = hasher.job!;
+      assert.equal(child.height, 2n, 'a full batch follows: the child starts on the solution');
+      const again = await waitFor('height 1 again', async () => (hasher.job?.height === 1n ? hasher.job : null));
+      assert.equal(pool.status().rejected.QUORUM_NOT_REACHED, 1);
+      const after = hasher.calls.slice(hasher.calls.indexOf(`start ${child.jobId}`));
+      assert.deepEqual(after, [`start ${child.jobId}`, 'stop', `start ${again.jobId}`], 'the child stopped at the refusal, before the store was read again');
+      assert.equal(pool.status().blocksSealed, 0);
     } finally {
       await stop();
     }

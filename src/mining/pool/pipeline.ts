@@ -156,6 +156,7 @@ export class RoundPipeline {
     const t0 = performance.now();
     const window = next ? next.pending : await oldestPending(this.deps.db, this.windowSize());
     const tip = next ? next.tip : window.length > 0 ? await readTip(this.deps.db, false) : null;
+    if (!this.running) return; // closed meanwhile
     if (next === undefined && this.sealQueue.length > 0) {
       this.rebuildWanted = true;
       return;
@@ -238,6 +239,12 @@ export class RoundPipeline {
       this.heldIds = null;
       if (this.tail?.round === round) this.tail = null;
       accepted = outcome?.accepted ?? false;
+      if (!accepted) {
+        // Every round after this one was built on it (the pipeline is one line): none can be
+        // sealed, so none is mined further; the last seal queued rebuilds on the stored tip.
+        if (this.rounds.current?.parent) this.rounds.stop();
+        this.tail = null;
+      }
       const inFlight = this.rounds.current?.parent || this.sealQueue.length > 0;
       if (outcome?.accepted && outcome.next && inFlight && !this.rebuildWanted) {
         // Rounds on later solutions run or seal: keep them, and learn what follows the

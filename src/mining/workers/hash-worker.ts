@@ -59,6 +59,8 @@ function main(): void {
   let miners: Uint8Array = new Uint8Array(0);
   /** Jobs staged after the current one and those a peer may chain to, by the job they follow. */
   const staged = new Map<number, Staged>();
+  /** Peers' chains not followed yet, by the job they follow. */
+  const chains = new Map<number, PeerMessage>();
   let lastReport = performance.now();
   /** Hashes done per candidate, reported on a timer (counts carry over jobs racing the same miners). */
   const report = () => {
@@ -74,21 +76,15 @@ function main(): void {
   const solved = new Uint8Array(HEADER_SIZE);
   for (;;) {
     if (Atomics.load(ctrl, CLOSING) === 1) return;
-    // Take the newest message(s): a peer's chain past the current job, then the owner's.
+    // Take the newest message(s): the owner's, then peers' chains (kept by the job they follow,
+    // within the owner's generation: several may come at once, in any order); then follow them.
     let started: number | null = null;
-    for (const peer of peers) {
-      for (let m = receiveMessageOnPort(peer); m !== undefined; m = receiveMessageOnPort(peer)) {
-        const msg = m.message as PeerMessage;
-        if (msg.after === scanner.job?.jobId) started = chain(msg.jobId, msg.target, msg.base);
-      }
-    }
     for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
       const msg = m.message as ToWorker;
       if (msg.type === 'miners') {
         report(); // the counts of the miners before
         miners = msg.bytes;
-      }
-      else if (msg.type === 'next') {
+      } else if (msg.type === 'next') {
         if (staged.size >= STAGED_KEPT) staged.delete(staged.keys().next().value!);
         staged.set(msg.after, msg);
       } else if (msg.type === 'job') {
@@ -104,6 +100,19 @@ function main(): void {
         started = null;
       }
     }
+    for (const peer of peers) {
+      for (let m = receiveMessageOnPort(peer); m !== undefined; m = receiveMessageOnPort(peer)) {
+        const msg = m.message as PeerMessage;
+        if (msg.gen < gen) continue; // chained in a generation the owner has ended
+        if (chains.size >= STAGED_KEPT) chains.delete(chains.keys().next().value!);
+        chains.set(msg.after, msg);
+      }
+    }
+    for (let c = chains.get(scanner.job?.jobId ?? -1); c !== undefined && c.gen === gen; c = chains.get(scanner.job!.jobId)) {
+      chains.delete(c.after);
+      started = chain(c.jobId, c.target, c.base);
+    }
+    for (const [after, c] of chains) if (c.gen < gen || (scanner.job && c.gen === gen && after < scanner.job.jobId)) chains.delete(after);
     if (started !== null) send({ type: 'started', jobId: started, atUs: monoUs() });
     if (scanner.job && Atomics.load(ctrl, GEN) !== gen) {
       // A newer generation exists: drop this job now; its message is on the way.
@@ -141,7 +150,7 @@ function main(): void {
     writeCandidate(base, miners, index, solved);
     new DataView(solved.buffer).setUint32(NONCE_OFFSET, nonce);
     const next = chainedBase(s.base, solved);
-    for (const peer of peers) peer.postMessage({ type: 'chain', after: jobId, jobId: s.jobId, target: s.target, base: next } satisfies PeerMessage);
+    for (const peer of peers) peer.postMessage({ type: 'chain', gen, after: jobId, jobId: s.jobId, target: s.target, base: next } satisfies PeerMessage);
     Atomics.notify(ctrl, GEN); // a peer idle between jobs looks again
     send({ type: 'solution', jobId, index, nonce, foundAtUs, chained: s.jobId });
     send({ type: 'started', jobId: chain(s.jobId, s.target, next), atUs: monoUs() });

@@ -7,8 +7,8 @@ export type ToWorker =
   | { readonly type: 'next'; readonly after: number; readonly jobId: number; readonly target: Uint32Array; readonly base: Uint8Array }
   | { readonly type: 'stop'; readonly gen: number };
 
-/** Between hashing threads: `after` was solved on a peer, which started job `jobId` (its header `base`, on that solution); follow it. */
-export type PeerMessage = { readonly type: 'chain'; readonly after: number; readonly jobId: number; readonly target: Uint32Array; readonly base: Uint8Array };
+/** Between hashing threads: `after` was solved on a peer, which started job `jobId` (its header `base`, on that solution) in generation `gen`; follow it. */
+export type PeerMessage = { readonly type: 'chain'; readonly gen: number; readonly after: number; readonly jobId: number; readonly target: Uint32Array; readonly base: Uint8Array };
 
 export type FromWorker =
   | { readonly type: 'ready'; readonly engine: string }

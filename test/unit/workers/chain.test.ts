@@ -74,6 +74,32 @@ for (const threads of [0, 2]) {
   });
 }
 
+describe('the chain on four threads', () => {
+  test('every thread follows a chain, even one that comes while it is still on the job before (each chained job is reported started on all four)', async () => {
+    const h = await createHasher({ threads: 4, engine: 'js' });
+    const started = new Set<number>();
+    const seen: Solution[] = [];
+    h.on('started', (e) => started.add(e.jobId));
+    h.on('solution', (s) => seen.push(s));
+    try {
+      let chained = 0;
+      for (let k = 0; k < 10; k++) {
+        const [j, next] = [job(200 + 2 * k, 1), job(201 + 2 * k, 40)]; // j solved at once, next never
+        h.start(j);
+        h.stage!(j.jobId, next);
+        const s = await waitFor(`a solution of job ${j.jobId}`, async () => seen.find((x) => x.jobId === j.jobId) ?? null);
+        if (!s.next) continue; // solved before the stage reached the thread
+        chained++;
+        await waitFor(`job ${next.jobId} started on every thread`, async () => started.has(next.jobId) || null, 3_000);
+      }
+      assert.ok(chained > 0, 'some jobs were chained');
+      h.stop();
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('the hashing threads’ priority', () => {
   test('the threads run at the nice value given (MINING_NICE), the main thread as it was', async (t) => {
     const { readdirSync, readFileSync } = await import('node:fs');
