@@ -15,7 +15,7 @@ import { fromHex } from '../../src/domain/hex.ts';
 import { userIdxToBytes } from '../../src/domain/ids.ts';
 import { meetsDifficulty } from '../../src/domain/pow.ts';
 import type { TxRecord } from '../../src/domain/transaction.ts';
-import type { CandidateBlock } from '../../src/domain/validation.ts';
+import { validateBlock, type BankValidator, type CandidateBlock, type LedgerView } from '../../src/domain/validation.ts';
 import { createPgliteStore, createPostgresStore, type TestStore } from './stores.ts';
 import type { Executor } from '../../src/infra/db/database.ts';
 
@@ -139,4 +139,12 @@ export async function candidate(ledger: Ledger, minerIdx: string, opts: { txs?: 
 export async function mineOnce(ledger: Ledger, minerIdx: string, racing: string[] = []): Promise<SealResult> {
   const block = await candidate(ledger, minerIdx);
   return sealBlock(ledger.deps, { block, racingMiners: racing, miningTimeMs: 1000 });
+}
+
+/** Bank validators for startLedger: three banks (no quorum) refuse the block at `height`; every other block is validated as usual. */
+export function refusingAt(height: bigint | null): Pick<LedgerOptions, 'bankValidators'> {
+  if (height === null) return {};
+  const refuse: BankValidator = (block: CandidateBlock, view: LedgerView) =>
+    block.header.height === height ? { ok: false as const, reason: 'INSUFFICIENT_FUNDS' as const, message: 'refused by the test' } : validateBlock(block, view);
+  return { bankValidators: { SBI: refuse, HDFC: refuse, ICICI: refuse } };
 }

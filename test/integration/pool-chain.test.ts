@@ -9,9 +9,8 @@ import { describe, test } from 'node:test';
 import { createHash } from 'node:crypto';
 import { MiningPool } from '../../src/mining/pool/coordinator.ts';
 import type { PendingTx } from '../../src/mining/pool/lookahead.ts';
-import { validateBlock, type BankValidator, type CandidateBlock, type LedgerView } from '../../src/domain/validation.ts';
 import { ChainHandHasher } from '../helpers/hand-hasher.ts';
-import { assertConserved, payVia, registerUser, startLedger } from '../helpers/ledger.ts';
+import { assertConserved, payVia, refusingAt, registerUser, startLedger } from '../helpers/ledger.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const log = { info() {}, warn() {}, error() {} };
@@ -25,13 +24,7 @@ const prevOf = (base: Uint8Array) => Buffer.from(base.subarray(12, 44)).toString
  * read); payment events wait in `events.held` while it is set.
  */
 async function setup(payments: number, refuseHeight: bigint | null = null) {
-  // Three banks refuse the block at `refuseHeight` (no quorum); every other block is validated as usual.
-  const refuse: BankValidator = (block: CandidateBlock, view: LedgerView) =>
-    block.header.height === refuseHeight ? { ok: false as const, reason: 'INSUFFICIENT_FUNDS' as const, message: 'refused by the test' } : validateBlock(block, view);
-  const L = await startLedger('pglite', {
-    env: { BATCH_SIZE: '2' },
-    ...(refuseHeight === null ? {} : { bankValidators: { SBI: refuse, HDFC: refuse, ICICI: refuse } }),
-  });
+  const L = await startLedger('pglite', { env: { BATCH_SIZE: '2' }, ...refusingAt(refuseHeight) }); // three banks refuse that height
   const hasher = new ChainHandHasher();
   const gate = { closed: null as Promise<void> | null };
   const gated = L.deps.db.withPlugin({

@@ -8,10 +8,9 @@ import { createHash } from 'node:crypto';
 import { MiningPool } from '../../src/mining/pool/coordinator.ts';
 import { HandHasher } from '../helpers/hand-hasher.ts';
 import type { MiningJob } from '../../src/mining/workers/types.ts';
-import { validateBlock, type BankValidator, type CandidateBlock, type LedgerView } from '../../src/domain/validation.ts';
 import { ledgerTotals } from '../../src/infra/db/repos/chain.ts';
 import { findStats } from '../../src/infra/db/repos/miners.ts';
-import { assertConserved, payVia, registerUser, startLedger, type TestLedger } from '../helpers/ledger.ts';
+import { assertConserved, payVia, refusingAt, registerUser, startLedger, type TestLedger } from '../helpers/ledger.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { createPgliteStore } from '../helpers/stores.ts';
 import { tempDir, testConfig } from '../helpers/ledger.ts';
@@ -162,12 +161,7 @@ describe('the pipeline: the next height is mined while a seal runs', () => {
   const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
   /** Three banks refuse the block at `refuseHeight` (no quorum); every other block is validated as usual. */
   async function setup(refuseHeight: bigint | null, payments = 5) {
-    const refuse: BankValidator = (block: CandidateBlock, view: LedgerView) =>
-      block.header.height === refuseHeight ? { ok: false as const, reason: 'INSUFFICIENT_FUNDS' as const, message: 'refused by the test' } : validateBlock(block, view);
-    const L = await startLedger('pglite', {
-      env: { BATCH_SIZE: '2' },
-      ...(refuseHeight === null ? {} : { bankValidators: { SBI: refuse, HDFC: refuse, ICICI: refuse } }),
-    });
+    const L = await startLedger('pglite', { env: { BATCH_SIZE: '2' }, ...refusingAt(refuseHeight) });
     const hasher = new HandHasher();
     const pool = new MiningPool(L.deps, hasher, { maxMiners: 10, miningTimeoutMs: 60_000, systemMiner: false, systemMinerGraceMs: 0 }, log);
     L.events.onPayment((p) => pool.onPayment(p));
