@@ -42,7 +42,7 @@ function handoffs(hasher: Hasher, on: { solution: (s: Solution) => void; started
         cur = job(cur.height);
         hasher.start(cur);
       }
-      found.set(cur.jobId, s.foundAtUs!);
+      if (s.stagedLateAtUs === undefined) found.set(cur.jobId, s.foundAtUs!); // staged late: its payments came after the solution
       if (chain) hasher.stage!(cur.jobId, job(cur.height));
       if (cur.height >= BigInt(blocks)) {
         hasher.stop();

@@ -6,12 +6,14 @@
  * coordinator's round build p50/p99 on a solution (the solution, or the seal
  * that returned the next template, to the next round handed to every thread),
  * rounds whose template was read from the store, and the blocks sealed in
- * the window. Then `--handoff-seconds` at `--handoff-rate`, so that most
- * solutions have a next round: the hand-off p50/p99 (a solution found on a
- * thread to the next round hashed on every thread, when its payments were
- * known: the coordinator's overhead) over the last 256, and the solutions
- * whose next round waited for a seal instead (store waits).
- *   npm run bench -- scale [--miners 100,1000,10000] [--rate 100] [--seconds 10] [--handoff-rate 1000] [--handoff-seconds 5] [--difficulty 4] [--batch 10] [--json]
+ * the window. Then payments at `--handoff-rate` until 256 solutions had a
+ * next round known (at most `--handoff-seconds`): the hand-off p50/p99 (a
+ * solution found on a thread to the next round hashed on every thread, when
+ * its payments were known: the coordinator's overhead) over those 256; the
+ * same from the stage for rounds whose last payments came after the solution
+ * (late stages); and the solutions whose next round waited for a seal
+ * instead (store waits).
+ *   npm run bench -- scale [--miners 100,1000,10000] [--rate 100] [--seconds 10] [--handoff-rate 1000] [--handoff-seconds 60] [--difficulty 4] [--batch 10] [--json]
  */
 import { readFileSync } from 'node:fs';
 import { flag, newUser, request, startServer, summary, output, round, cpuModel, type BenchUser } from './lib.ts';
@@ -22,7 +24,12 @@ interface PoolStatusBody {
     round_build_ms: { p50: number; p99: number };
     template_round_ms: { p50: number; p99: number };
     handoff_ms: { p50: number; p99: number };
+    late_handoff_ms: { p50: number; p99: number };
+    late_stages: number;
+    handoffs: number;
     store_waits: number;
+    threads: number;
+    threads_active?: number;
     blocks_sealed: number;
   };
 }
@@ -93,10 +100,15 @@ async function once(n: number, args: string[]) {
     const lb = summary(lat);
     const st = await status(server.url);
     // The hand-off: at 100/s most solutions leave nothing pending, so no round follows at once.
-    // At `--handoff-rate` most have a next round: the last 256 hand-offs are read after it.
-    await offer(server.url, users, flag(args, '--handoff-rate', 1000), flag(args, '--handoff-seconds', 5));
-    await new Promise((r) => setTimeout(r, 500));
-    const ho = await status(server.url);
+    // At `--handoff-rate` more have a next round; payments are offered in 5 s steps until the
+    // pool's last 256 hand-offs all fall in this phase (or `--handoff-seconds` have passed).
+    const phaseEnd = Date.now() + flag(args, '--handoff-seconds', 60) * 1000;
+    let ho = st;
+    do {
+      await offer(server.url, users, flag(args, '--handoff-rate', 1000), 5);
+      await new Promise((r) => setTimeout(r, 500));
+      ho = await status(server.url);
+    } while (ho.pool.handoffs - st.pool.handoffs < 256 && Date.now() < phaseEnd);
     return {
       miners: n,
       active: st.pool.active_miners,
@@ -110,7 +122,12 @@ async function once(n: number, args: string[]) {
       template_round_ms: st.pool.template_round_ms,
       handoff_phase_blocks: ho.pool.blocks_sealed - st.pool.blocks_sealed,
       handoff_phase_store_waits: ho.pool.store_waits - st.pool.store_waits,
+      handoff_phase_late_stages: ho.pool.late_stages - st.pool.late_stages,
+      handoff_phase_handoffs: ho.pool.handoffs - st.pool.handoffs,
       handoff_ms: ho.pool.handoff_ms,
+      late_handoff_ms: ho.pool.late_handoff_ms,
+      threads: ho.pool.threads,
+      threads_active: ho.pool.threads_active,
     };
   } finally {
     await server.stop();
@@ -135,7 +152,8 @@ export async function run(args: string[]): Promise<void> {
       'template round p99 ms': r.template_round_ms.p99,
       'hand-off p50 ms': r.handoff_ms.p50,
       'hand-off p99 ms': r.handoff_ms.p99,
-      'store waits/blocks': `${r.handoff_phase_store_waits}/${r.handoff_phase_blocks}`,
+      'late hand-off p99 ms': r.late_handoff_ms.p99,
+      'store waits, late stages/blocks': `${r.handoff_phase_store_waits}, ${r.handoff_phase_late_stages}/${r.handoff_phase_blocks}`,
     })),
   );
 }

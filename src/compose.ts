@@ -105,6 +105,7 @@ function safeSettings(c: Config, store: string, engine: string) {
     mining_timeout_seconds: c.miningTimeoutSeconds,
     mining_threads: c.miningThreads,
     mining_nice: c.miningNice,
+    mining_threads_adapt: c.miningThreadsAdapt,
     hash_engine: engine,
     system_miner: c.systemMiner,
     system_miner_grace_seconds: c.systemMinerGraceSeconds,
@@ -132,7 +133,7 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
   const engine = selectEngine(config.hashEngine ?? undefined);
   for (const note of engine.notes) log.info({ note }, 'hash engine');
   // The hash threads start (each loads its engine) while the store opens: start-up time.
-  const hasherStarting = createHasher({ threads: config.miningThreads, engine: engine.name, nice: config.miningNice });
+  const hasherStarting = createHasher({ threads: config.miningThreads, engine: engine.name, nice: config.miningNice, adapt: config.miningThreadsAdapt });
   hasherStarting.catch(() => {}); // handled where it is awaited; not an unhandled rejection meanwhile
   let store: Store;
   try {

@@ -39,6 +39,8 @@ export interface Config {
   readonly miningThreads: number;
   /** The hashing threads' nice value: 19 leaves the cores to the API first; lower starts the next round on every thread sooner. */
   readonly miningNice: number;
+  /** Give work only to as many hashing threads as the machine leaves cores for (on), or always to all (off). */
+  readonly miningThreadsAdapt: boolean;
   readonly hashEngine: EngineChoice | null;
   readonly systemMiner: boolean;
   readonly systemMinerGraceSeconds: number;
@@ -134,6 +136,7 @@ export function parseConfig(env: Env, cores = 2): Config {
     miningTimeoutSeconds: int(env, 'MINING_TIMEOUT_SECONDS', 300, 1, 86_400),
     miningThreads: int(env, 'MINING_THREADS', cores, 0, 256),
     miningNice: int(env, 'MINING_NICE', 19, 0, 19),
+    miningThreadsAdapt: bool(env, 'MINING_THREADS_ADAPT', true),
     hashEngine: engine as EngineChoice | null,
     systemMiner: bool(env, 'SYSTEM_MINER', true),
     systemMinerGraceSeconds: int(env, 'SYSTEM_MINER_GRACE_SECONDS', 5, 0, 86_400),

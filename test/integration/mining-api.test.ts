@@ -39,6 +39,10 @@ for (const kind of await storeKinds()) {
         { active_miners: ps.pool.active_miners, max_capacity: ps.pool.max_capacity, utilization: ps.pool.utilization, is_running: ps.pool.is_running },
         { active_miners: 3, max_capacity: 3, utilization: 100, is_running: true },
       );
+      // The hashing threads given work (the fold) and the hand-off figures beside the seed's shape.
+      assert.ok(Number.isInteger(ps.pool.threads_active) && ps.pool.threads_active >= 0 && ps.pool.threads_active <= Math.max(1, ps.pool.threads));
+      for (const k of ['handoff_ms', 'late_handoff_ms']) assert.deepEqual(Object.keys(ps.pool[k]).sort(), ['p50', 'p99']);
+      assert.ok(Number.isInteger(ps.pool.late_stages) && Number.isInteger(ps.pool.handoffs));
       const lb0 = (await inject(L, 'GET', '/api/mining/leaderboard')).json();
       assert.ok(lb0.leaderboard.every((r: { total_blocks_mined: number }) => r.total_blocks_mined === 0));
       const payer = await registerUser(L, '20000.00');

@@ -52,6 +52,8 @@ describe('settings', () => {
     assert.throws(() => parseConfig({ BATCH_SIZE: '0' }), /BATCH_SIZE/);
     assert.throws(() => parseConfig({ MINING_NICE: '20' }), /MINING_NICE/);
     assert.throws(() => parseConfig({ SYSTEM_MINER: 'maybe' }), /SYSTEM_MINER/);
+    assert.throws(() => parseConfig({ MINING_THREADS_ADAPT: 'sometimes' }), /MINING_THREADS_ADAPT/);
+    assert.equal(parseConfig({ MINING_THREADS_ADAPT: 'off' }).miningThreadsAdapt, false);
     assert.throws(() => parseConfig({ RATE_LIMIT_MINING_START: 'lots' }), /RATE_LIMIT_MINING_START/);
     assert.throws(() => parseConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);
     assert.throws(() => parseConfig({ JWT_SECRET: 'short' }), /JWT_SECRET/);
@@ -62,6 +64,7 @@ describe('settings', () => {
     assert.equal(c.host, '127.0.0.1');
     assert.equal(c.difficulty, 4);
     assert.equal(c.miningNice, 19);
+    assert.equal(c.miningThreadsAdapt, true);
     assert.equal(c.batchSize, 10);
     assert.equal(c.maxMiners, 100);
     assert.equal(c.miningTimeoutSeconds, 300);

@@ -74,6 +74,9 @@ export function loadNativeEngine(opts: NativeOptions = {}): HashEngine & { reado
   return {
     name: 'native',
     path: s.path,
+    forget() {
+      last = null;
+    },
     scan(p: PreparedHeader, start: number, count: number, out: ScanResult): ScanResult {
       if (p !== last) {
         prepare(p.midstate, p.tail, p.nonceWord, p.target);

@@ -61,7 +61,7 @@ export function prepareHeader(header: Uint8Array, target: Uint32Array): Prepared
   const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
   const first = new Int32Array(16);
   for (let i = 0; i < 16; i++) first[i] = view.getInt32(i * 4);
-  const midstate = Int32Array.from(IV);
+  const midstate = new Int32Array(IV);
   compress(midstate, first, new Int32Array(64));
   const tail = new Uint32Array(16);
   const restWords = (len - 64) / 4;
@@ -70,7 +70,7 @@ export function prepareHeader(header: Uint8Array, target: Uint32Array): Prepared
   tail[nonceWord] = 0;
   tail[restWords] = 0x80000000;
   tail[15] = len * 8;
-  return Object.freeze({ midstate: new Uint32Array(midstate.buffer), tail, nonceWord, target: Uint32Array.from(target) });
+  return Object.freeze({ midstate: new Uint32Array(midstate.buffer), tail, nonceWord, target: new Uint32Array(target) });
 }
 
 /**
@@ -80,10 +80,24 @@ export function prepareHeader(header: Uint8Array, target: Uint32Array): Prepared
  */
 export function withTailBytes(shared: PreparedHeader, bytes: Uint8Array, at: number): PreparedHeader {
   if (at < 64 || at % 4 !== 0 || bytes.length % 4 !== 0) throw new RangeError('tail bytes start at a word of the final block');
-  const tail = Uint32Array.from(shared.tail);
+  const tail = new Uint32Array(shared.tail);
   const first = (at - 64) / 4;
   for (let w = 0; w < bytes.length / 4; w++) {
     tail[first + w] = ((bytes[w * 4]! << 24) | (bytes[w * 4 + 1]! << 16) | (bytes[w * 4 + 2]! << 8) | bytes[w * 4 + 3]!) >>> 0;
   }
   return Object.freeze({ midstate: shared.midstate, tail, nonceWord: shared.nonceWord, target: shared.target });
+}
+
+/**
+ * SHA-256 of a prepared header with `nonce` written, as 8 words into `out`:
+ * one compression from its midstate, no allocation (`block` and `w` are
+ * scratch of 16 and 64 words). A hashing thread chains the next round on its
+ * solution's hash with this, without building the header or a hash object.
+ */
+export function hashPreparedInto(p: PreparedHeader, nonce: number, out: Int32Array, block: Int32Array, w: Int32Array): Int32Array {
+  out.set(p.midstate);
+  block.set(p.tail);
+  block[p.nonceWord] = nonce | 0;
+  compress(out, block, w);
+  return out;
 }

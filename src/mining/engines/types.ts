@@ -40,4 +40,10 @@ export interface HashEngine {
    * (callers reuse it: no allocation per call is required, none per nonce is allowed).
    */
   scan(header: PreparedHeader, start: number, count: number, out: ScanResult): ScanResult;
+  /**
+   * An engine may keep what it derived from the last header while the same
+   * object is scanned again: after this, it derives it anew (the caller
+   * reuses header objects with other contents).
+   */
+  forget?(): void;
 }

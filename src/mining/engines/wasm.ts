@@ -105,6 +105,9 @@ export function createWasmEngine(): HashEngine {
 
   return {
     name: 'wasm',
+    forget() {
+      last = null;
+    },
     scan(p: PreparedHeader, start: number, count: number, out: ScanResult): ScanResult {
       const nw = p.nonceWord;
       let fn = scans.get(nw);

@@ -125,6 +125,7 @@ export class MiningPool {
       isRunning: this.running,
       engine: this.hasher.engine,
       threads: this.hasher.threads,
+      threadsActive: this.hasher.activeThreads?.() ?? this.hasher.threads,
       height: this.pipeline.rounds.current?.job.height ?? null,
       systemMinerActive: this.pipeline.rounds.current?.miners.length === 0,
       hashRate: this.meter.poolRate(),

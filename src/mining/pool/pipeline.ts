@@ -207,9 +207,11 @@ export class RoundPipeline {
     }
     let accepted = false;
     const t0 = performance.now();
-    // The hand-off is timed when the next round starts at once (a full batch known). Otherwise
-    // it starts when this seal returns what is pending (a store wait) or on a new payment (idle).
-    if (s.next !== undefined || this.fullBatch()) this.stats.solutionFound(s.foundAtUs ?? monoUs());
+    // The hand-off is timed when the next round starts at once (a full batch known); when its last
+    // payments came after the solution (staged late), apart, from then. Otherwise it starts when this
+    // seal returns what is pending (a store wait) or on a new payment (idle).
+    if (s.next !== undefined && s.stagedLateAtUs !== undefined) this.stats.solutionFound(s.stagedLateAtUs, true);
+    else if (s.next !== undefined || this.fullBatch()) this.stats.solutionFound(s.foundAtUs ?? monoUs());
     else if (this.ahead.size === 0 && this.ahead.isComplete) this.stats.idle();
     else this.stats.waitsOnStore();
     this.sealQueue.push(round);

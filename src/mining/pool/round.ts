@@ -55,6 +55,11 @@ export class RoundTimes {
     this.times = new Float64Array(size);
   }
 
+  /** Samples added so far (the percentiles are of the last `size`). */
+  get count(): number {
+    return this.n;
+  }
+
   add(ms: number): void {
     this.times[this.n++ % this.times.length] = ms;
     this.memo = null;

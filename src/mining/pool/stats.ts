@@ -22,29 +22,34 @@ export class PoolStats {
   readonly buildTimes = new RoundTimes(256);
   readonly templateBuildTimes = new RoundTimes(256);
   readonly handoffTimes = new RoundTimes(256);
-  /** When the solution that ends the current height was found (monoUs), until the next round starts. */
-  private solutionFoundUs: number | null = null;
+  /** The same for rounds staged after the solution (their last payments came after it), from the stage. */
+  readonly lateHandoffTimes = new RoundTimes(256);
+  /** Solutions whose next round was staged after them. */
+  lateStages = 0;
+  /** When the hand-off to the next round began (monoUs: the solution, or a late stage), until that round starts. */
+  private handoffFrom: { readonly atUs: number; readonly late: boolean } | null = null;
   /** The round started after a solution, until every thread reports it started. */
-  private handoff: { readonly jobId: number; readonly fromUs: number } | null = null;
+  private handoff: { readonly jobId: number; readonly fromUs: number; readonly late: boolean } | null = null;
 
   count(reason: string): void {
     this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
   }
 
-  /** A solution ends the height being mined. */
-  solutionFound(atUs: number): void {
-    this.solutionFoundUs = atUs;
+  /** A solution ends the height being mined; the next round is known from `atUs` (`late`: staged after the solution). */
+  solutionFound(atUs: number, late = false): void {
+    this.handoffFrom = { atUs, late };
+    if (late) this.lateStages++;
   }
 
   /** The next round waits for a seal to learn its payments: no hand-off, counted apart. */
   waitsOnStore(): void {
     this.storeWaits++;
-    this.solutionFoundUs = null;
+    this.handoffFrom = null;
   }
 
   /** No round follows (idle, no miner, the store away): the next round is no hand-off. */
   idle(): void {
-    this.solutionFoundUs = null;
+    this.handoffFrom = null;
   }
 
   /**
@@ -53,20 +58,21 @@ export class PoolStats {
    * from the store for it.
    */
   roundStarted(jobId: number, t0: number, hashed: boolean, readTemplate: boolean): void {
-    this.handoff = hashed && this.solutionFoundUs !== null ? { jobId, fromUs: this.solutionFoundUs } : null;
-    this.solutionFoundUs = null;
+    const from = this.handoffFrom;
+    this.handoff = hashed && from !== null ? { jobId, fromUs: from.atUs, late: from.late } : null;
+    this.handoffFrom = null;
     (readTemplate ? this.templateBuildTimes : this.buildTimes).add(performance.now() - t0);
   }
 
   /** Every thread hashes `jobId` since `atUs` (the hasher's 'started'). */
   threadsStarted(jobId: number, atUs: number): void {
     if (this.handoff?.jobId !== jobId) return;
-    this.handoffTimes.add((atUs - this.handoff.fromUs) / 1000);
+    (this.handoff.late ? this.lateHandoffTimes : this.handoffTimes).add((atUs - this.handoff.fromUs) / 1000);
     this.handoff = null;
   }
 
   /** The pool's status: what the caller knows of the pool, with these counts and timings. */
-  status(pool: Omit<PoolStatus, 'blocksSealed' | 'rejected' | 'roundBuildMs' | 'templateRoundMs' | 'handoffMs' | 'storeWaits'>): PoolStatus {
+  status(pool: Omit<PoolStatus, 'blocksSealed' | 'rejected' | 'roundBuildMs' | 'templateRoundMs' | 'handoffMs' | 'lateHandoffMs' | 'lateStages' | 'handoffs' | 'storeWaits'>): PoolStatus {
     return {
       ...pool,
       blocksSealed: this.blocksSealed,
@@ -75,6 +81,9 @@ export class PoolStats {
       roundBuildMs: this.buildTimes.percentiles(),
       templateRoundMs: this.templateBuildTimes.percentiles(),
       handoffMs: this.handoffTimes.percentiles(),
+      lateHandoffMs: this.lateHandoffTimes.percentiles(),
+      lateStages: this.lateStages,
+      handoffs: this.handoffTimes.count,
     };
   }
 }

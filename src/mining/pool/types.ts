@@ -40,6 +40,8 @@ export interface PoolStatus {
   readonly isRunning: boolean;
   readonly engine: string;
   readonly threads: number;
+  /** Threads given work now (fewer while the machine leaves them less than a core each: fold.ts). */
+  readonly threadsActive: number;
   readonly height: bigint | null; // the height being mined, if any
   readonly systemMinerActive: boolean;
   readonly hashRate: number;
@@ -55,6 +57,15 @@ export interface PoolStatus {
    * coordinator's overhead), last 256.
    */
   readonly handoffMs: { readonly p50: number; readonly p99: number };
+  /**
+   * The same for rounds whose last payments came after the solution (the
+   * round after it was staged late): from that stage to every thread hashing
+   * it, last 256; and how many solutions were followed so.
+   */
+  readonly lateHandoffMs: { readonly p50: number; readonly p99: number };
+  readonly lateStages: number;
+  /** Hand-offs timed so far (handoffMs is of the last 256). */
+  readonly handoffs: number;
   /** Solutions whose next round had to wait for a seal to learn its payments (the store the bottleneck, not the coordinator). */
   readonly storeWaits: number;
 }

@@ -1,7 +1,7 @@
 /**
  * A hashing thread. It never returns to its event loop while working: between
  * slices it reads new jobs synchronously from its port and watches the shared
- * generation word, so a sealed height is dropped within a slice (~0.25 ms).
+ * generation word, so a sealed height is dropped within a slice (~0.1 ms).
  * It reports when it starts each job (the hand-off measure) and when it found
  * a solution.
  *
@@ -11,16 +11,22 @@
  * hashed on every thread without waiting for the owner's event loop.
  */
 import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createEngine } from '../engines/index.ts';
 import type { EngineName } from '../engines/types.ts';
 import { FairScanner } from './scanner.ts';
-import { chainedBase, monoUs, writeCandidate } from './job.ts';
-import { HEADER_SIZE, NONCE_OFFSET } from '../../domain/header.ts';
-import { CHAINED, CLOSING, GEN, type FromWorker, type PeerMessage, type ToWorker } from './messages.ts';
+import { readSchedstat } from './fold.ts';
+import { monoUs } from './job.ts';
+import { HEADER_SIZE } from '../../domain/header.ts';
+import type { PreparedHeader } from '../engines/types.ts';
+import { ChainScratch, ChainTemplate } from './chain-template.ts';
+import { CHAINED, CLOSING, GEN, WAKE, wake, type FromWorker, type PeerMessage, type ToWorker } from './messages.ts';
 
-const { engine: engineName, control, port, peers, nice, nonceStart, nonceSpan } = workerData as {
+const { engine: engineName, control, port, peers, nice, nonceStart, nonceSpan, sched } = workerData as {
   engine: EngineName;
+  /** Report this thread's time on a core and waiting for one with its progress (the fold). */
+  sched: boolean;
   /** This thread's nice value (19: the API's threads come first). */
   nice: number;
   control: SharedArrayBuffer;
@@ -34,9 +40,8 @@ const { engine: engineName, control, port, peers, nice, nonceStart, nonceSpan } 
 const ctrl = new Int32Array(control);
 const send = (m: FromWorker) => port.postMessage(m);
 /** A slice's target duration: a new job waits at most about this long for the thread. */
-const SLICE_MS = 0.25;
+const SLICE_MS = 0.1;
 
-type Staged = Extract<ToWorker, { type: 'next' }>;
 /** Staged jobs kept, by the job they follow (a peer may chain past the current job before this thread reads what follows). */
 const STAGED_KEPT = 4;
 
@@ -54,48 +59,79 @@ function main(): void {
     send({ type: 'fatal', message: (e as Error).message });
     return;
   }
+  warmUp(scanner);
   send({ type: 'ready', engine: engineName });
   let gen = -1;
   let miners: Uint8Array = new Uint8Array(0);
-  /** Jobs staged after the current one and those a peer may chain to, by the job they follow. */
-  const staged = new Map<number, Staged>();
+  /** This thread's part of every candidate's nonce space (the last job message's). */
+  let range = { nonceStart, nonceSpan };
+  /** Jobs staged after the current one and those a peer may chain to, by the job they follow (ready for the chain). */
+  const staged = new Map<number, ChainTemplate>();
+  const scratch = new ChainScratch();
   /** Peers' chains not followed yet, by the job they follow. */
   const chains = new Map<number, PeerMessage>();
+  /** This thread's solution of its current job (it swapped CHAINED), while no job is staged after it: a stage that comes is started on it. */
+  let solvedOwn = null as { readonly jobId: number; readonly hash: Int32Array } | null;
   let lastReport = performance.now();
+  let schedBefore = sched ? readSchedstat((p) => readFileSync(p, 'utf8')) : null;
   /** Hashes done per candidate, reported on a timer (counts carry over jobs racing the same miners). */
   const report = () => {
-    if (scanner.job) send({ type: 'progress', jobId: scanner.job.jobId, counts: scanner.takeCounts() });
+    if (scanner.job) {
+      const now = schedBefore ? readSchedstat((p) => readFileSync(p, 'utf8')) : null;
+      const delta = now && schedBefore ? { sched: [now[0] - schedBefore[0], now[1] - schedBefore[1]] as const } : {};
+      if (now) schedBefore = now;
+      send({ type: 'progress', jobId: scanner.job.jobId, counts: scanner.takeCounts(), ...delta });
+    }
     lastReport = performance.now();
   };
-  /** Starts job `jobId` (its header `base`, on the solution of the job before); returns its id. */
-  const chain = (jobId: number, target: Uint32Array, base: Uint8Array): number => {
-    scanner.load({ jobId, target, base, miners, nonceStart, nonceSpan });
+  /** Takes job `jobId` up (its header `base`, or `shared` prepared); returns when (monoUs): from then on this thread hashes it. */
+  const begin = (jobId: number, target: Uint32Array, base: Uint8Array, shared?: PreparedHeader): number => {
+    scanner.load({ jobId, target, base, miners, ...range }, shared);
+    const atUs = monoUs();
+    solvedOwn = null;
     for (const after of staged.keys()) if (after < jobId) staged.delete(after);
-    return jobId;
+    return atUs;
   };
-  const solved = new Uint8Array(HEADER_SIZE);
-  for (;;) {
-    if (Atomics.load(ctrl, CLOSING) === 1) return;
-    // Take the newest message(s): the owner's, then peers' chains (kept by the job they follow,
-    // within the owner's generation: several may come at once, in any order); then follow them.
-    let started: number | null = null;
+  /** Starts `s` on the hash (8 words) of this thread's solution of the job before it, then hands it to the peers; returns when it started. */
+  const chainOn = (s: ChainTemplate, solvedHash: Int32Array): number => {
+    const atUs = begin(s.jobId, s.target, s.base, s.prepare(solvedHash, scratch));
+    const base = s.writePrev(solvedHash);
+    const msg = { type: 'chain', gen, after: s.after, jobId: s.jobId, target: s.target, base } satisfies PeerMessage;
+    for (const peer of peers) peer.postMessage(msg);
+    wake(ctrl); // a peer waiting on the solved job looks again
+    return atUs;
+  };
+  /**
+   * Takes the owner's messages in order, then peers' chains (kept by the job
+   * they follow, within the owner's generation: several may come at once, in
+   * any order), and follows them.
+   */
+  const take = () => {
+    let started: { jobId: number; atUs: number } | null = null;
     for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
       const msg = m.message as ToWorker;
       if (msg.type === 'miners') {
         report(); // the counts of the miners before
         miners = msg.bytes;
       } else if (msg.type === 'next') {
-        if (staged.size >= STAGED_KEPT) staged.delete(staged.keys().next().value!);
-        staged.set(msg.after, msg);
+        if (solvedOwn !== null && msg.after === solvedOwn.jobId) {
+          // Staged after this thread had solved the job before: the owner saw the stage first, so it
+          // knows the threads start it on that solution (the chain, a little late).
+          started = { jobId: msg.jobId, atUs: chainOn(new ChainTemplate(msg.after, msg.jobId, msg.target, msg.base), solvedOwn.hash) };
+        } else {
+          if (staged.size >= STAGED_KEPT) staged.delete(staged.keys().next().value!);
+          staged.set(msg.after, new ChainTemplate(msg.after, msg.jobId, msg.target, msg.base));
+        }
       } else if (msg.type === 'job') {
         gen = msg.gen;
+        range = { nonceStart: msg.nonceStart, nonceSpan: msg.nonceSpan };
         staged.clear();
-        scanner.load({ jobId: msg.jobId, target: msg.target, base: msg.base, miners, nonceStart: msg.nonceStart, nonceSpan: msg.nonceSpan });
-        started = msg.jobId;
+        started = { jobId: msg.jobId, atUs: begin(msg.jobId, msg.target, msg.base) };
       } else {
         if (scanner.job) report();
         gen = msg.gen;
         staged.clear();
+        solvedOwn = null;
         scanner.clear();
         started = null;
       }
@@ -110,51 +146,88 @@ function main(): void {
     }
     for (let c = chains.get(scanner.job?.jobId ?? -1); c !== undefined && c.gen === gen; c = chains.get(scanner.job!.jobId)) {
       chains.delete(c.after);
-      started = chain(c.jobId, c.target, c.base);
+      started = { jobId: c.jobId, atUs: begin(c.jobId, c.target, c.base) };
     }
     for (const [after, c] of chains) if (c.gen < gen || (scanner.job && c.gen === gen && after < scanner.job.jobId)) chains.delete(after);
-    if (started !== null) send({ type: 'started', jobId: started, atUs: monoUs() });
+    if (started !== null) send({ type: 'started', ...started });
+  };
+  let taken = -1;
+  for (;;) {
+    if (Atomics.load(ctrl, CLOSING) === 1) return;
+    // Whoever posts to this thread bumps WAKE after: the ports are read only when it moved, so a
+    // slice boundary costs one load and slices can be short.
+    const seq = Atomics.load(ctrl, WAKE);
+    if (seq !== taken) {
+      taken = seq;
+      take();
+    }
     if (scanner.job && Atomics.load(ctrl, GEN) !== gen) {
       // A newer generation exists: drop this job now; its message is on the way.
       report();
       scanner.clear();
+      solvedOwn = null;
     }
-    if (!scanner.active) {
-      if (scanner.job) report();
-      Atomics.wait(ctrl, GEN, Atomics.load(ctrl, GEN), 50);
+    // A job solved (here or on a peer) is not hashed further: what follows it comes as a chain or a message.
+    if (!scanner.active || Atomics.load(ctrl, CHAINED) >= scanner.job!.jobId) {
+      if (performance.now() - lastReport > 250) report();
+      Atomics.wait(ctrl, WAKE, seq, 50);
       continue;
     }
     const ev = scanner.step();
     if (ev) {
       const job = scanner.job!;
       if (ev.kind === 'exhausted') send({ type: 'exhausted', jobId: job.jobId, index: ev.index });
-      else onSolution(job.jobId, job.base, ev.index, ev.nonce);
+      else onSolution(job.jobId, ev.index, ev.nonce);
     }
     if (performance.now() - lastReport > 250) report();
   }
 
-  /** A solution of the current job: chained past when a job is staged after it and no peer did first. */
-  function onSolution(jobId: number, base: Uint8Array, index: number, nonce: number): void {
+  /**
+   * A solution of the current job. The first thread to solve it swaps it into
+   * CHAINED and alone reports it (a later one of the same job is stale); when
+   * a job is staged after it, that job starts here at once, on this solution,
+   * before anyone is told.
+   */
+  function onSolution(jobId: number, index: number, nonce: number): void {
     const foundAtUs = monoUs();
-    const s = staged.get(jobId);
     for (;;) {
       const seen = Atomics.load(ctrl, CHAINED);
-      // Job ids only grow: a thread chained past this job or a later one, so this one is stale.
-      if (seen >= jobId) return;
-      if (s === undefined || Atomics.load(ctrl, GEN) !== gen) {
-        send({ type: 'solution', jobId, index, nonce, foundAtUs });
+      if (seen >= jobId) return; // job ids only grow: a thread solved this job or a later one first
+      if (Atomics.load(ctrl, GEN) !== gen) {
+        send({ type: 'solution', jobId, index, nonce, foundAtUs }); // the owner moved on: it decides
         return;
       }
       if (Atomics.compareExchange(ctrl, CHAINED, seen, jobId) === seen) break;
     }
-    writeCandidate(base, miners, index, solved);
-    new DataView(solved.buffer).setUint32(NONCE_OFFSET, nonce);
-    const next = chainedBase(s.base, solved);
-    for (const peer of peers) peer.postMessage({ type: 'chain', gen, after: jobId, jobId: s.jobId, target: s.target, base: next } satisfies PeerMessage);
-    Atomics.notify(ctrl, GEN); // a peer idle between jobs looks again
+    const hash = scratch.hashOf(scanner.preparedCandidate(index), nonce);
+    const s = staged.get(jobId);
+    if (s === undefined) {
+      solvedOwn = { jobId, hash: hash.slice() };
+      send({ type: 'solution', jobId, index, nonce, foundAtUs });
+      return;
+    }
+    const atUs = chainOn(s, hash);
     send({ type: 'solution', jobId, index, nonce, foundAtUs, chained: s.jobId });
-    send({ type: 'started', jobId: chain(s.jobId, s.target, next), atUs: monoUs() });
+    send({ type: 'started', jobId: s.jobId, atUs });
   }
+}
+
+/**
+ * Runs the hand-off's code (a job's load, a solution's hash, the chained
+ * header) until V8 has compiled it: a chain then costs microseconds from the
+ * first block, not the interpreter's tens to hundreds.
+ */
+function warmUp(scanner: FairScanner): void {
+  const base = new Uint8Array(HEADER_SIZE);
+  const miners = new Uint8Array(16 * 4);
+  const target = new Uint32Array(8);
+  const scratch = new ChainScratch();
+  const t = new ChainTemplate(0, 1, target, base);
+  for (let i = 0; i < 2000; i++) {
+    scanner.load({ jobId: -1, target, base, miners, nonceStart: 0, nonceSpan: 1 }, i % 2 ? t.prepare(scratch.hash, scratch) : undefined);
+    t.writePrev(scratch.hashOf(scanner.preparedCandidate(i & 3), i));
+  }
+  scanner.clear();
 }
 
 main();

@@ -7,8 +7,11 @@ import type { Hasher } from './types.ts';
 
 export type { Hasher, MiningJob, Solution, HashProgress, MinerCandidate, MinerSet } from './types.ts';
 
-/** `nice`: the hashing threads' nice value (default 19: the API's threads come first). */
-export async function createHasher(opts: { threads: number; engine: EngineName; nice?: number }): Promise<Hasher> {
+/**
+ * `nice`: the hashing threads' nice value (default 19: the API's threads come
+ * first); `adapt`: give work only to as many threads as get a core (fold.ts).
+ */
+export async function createHasher(opts: { threads: number; engine: EngineName; nice?: number; adapt?: boolean }): Promise<Hasher> {
   if (opts.threads === 0) return createInlineHasher({ engine: createEngine(opts.engine) });
   return createThreadHasher(opts);
 }

@@ -17,7 +17,8 @@ export type FromWorker =
   /** `chained`: the staged job this thread started on it (its peers follow). */
   | { readonly type: 'solution'; readonly jobId: number; readonly index: number; readonly nonce: number; readonly foundAtUs: number; readonly chained?: number }
   | { readonly type: 'exhausted'; readonly jobId: number; readonly index: number }
-  | { readonly type: 'progress'; readonly jobId: number; readonly counts: Float64Array }
+  /** `sched`: when asked (the fold), the thread's [run, wait] nanoseconds since its last report. */
+  | { readonly type: 'progress'; readonly jobId: number; readonly counts: Float64Array; readonly sched?: readonly [number, number] }
   | { readonly type: 'fatal'; readonly message: string };
 
 export function isFromWorker(m: unknown): m is FromWorker {
@@ -27,13 +28,22 @@ export function isFromWorker(m: unknown): m is FromWorker {
 
 /**
  * Shared control words: [0] the current job generation (the owner's), [1] 1
- * when closing, [2] the last job a thread solved and chained past (the first
- * to swap it in wins; a solution of that job or an older one is then stale).
+ * when closing, [2] the newest job solved: its first solver swaps it in and
+ * alone reports it (a solution of that job or an older one is then stale,
+ * and a thread on it stops hashing it), [3] a counter bumped (and notified)
+ * whenever a thread has something new to read: a thread waits on it.
  */
 export const GEN = 0;
 export const CLOSING = 1;
 export const CHAINED = 2;
-export const CONTROL_WORDS = 3;
+export const WAKE = 3;
+export const CONTROL_WORDS = 4;
+
+/** Wakes the threads waiting on `ctrl` (after a message was posted to them). */
+export function wake(ctrl: Int32Array): void {
+  Atomics.add(ctrl, WAKE, 1);
+  Atomics.notify(ctrl, WAKE);
+}
 
 /** Tells every thread on `ctrl` to leave: closing set, and a new generation so a scan in progress stops at once. */
 export function signalClosing(ctrl: Int32Array): void {

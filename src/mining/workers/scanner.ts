@@ -8,7 +8,7 @@
  * costs little whatever the number of miners.
  */
 import { MINER_OFFSET } from '../../domain/header.ts';
-import { prepareHeader, withTailBytes } from '../engines/prepare.ts';
+import { prepareHeader } from '../engines/prepare.ts';
 import type { HashEngine, PreparedHeader, ScanResult } from '../engines/types.ts';
 import { MINER_BYTES } from './job.ts';
 
@@ -28,16 +28,37 @@ export type ScanEvent =
   | { readonly kind: 'solution'; readonly index: number; readonly nonce: number }
   | { readonly kind: 'exhausted'; readonly index: number };
 
+/** A candidate's prepared header, rewritten in place for each job. */
+type Candidate = { -readonly [K in keyof PreparedHeader]: PreparedHeader[K] };
+/** The first word of a candidate's miner bytes in the final block. */
+const MINER_WORD = (MINER_OFFSET - 64) / 4;
+
 const MIN_SLICE = 256;
 const MAX_SLICE = 1 << 20;
 
 export class FairScanner {
   private shared: PreparedHeader | null = null;
-  private prepared: Array<PreparedHeader | undefined> = [];
+  /**
+   * Per candidate, valid while its stamp is the current job's epoch (else it
+   * reads as fresh): loading a job only bumps the epoch, so it is O(1) and
+   * allocates nothing, however many miners race (a hand-off stays short and
+   * gives the collector no reason to run in it).
+   */
+  private stamp: Uint32Array = new Uint32Array(0);
+  private epoch = 0;
+  /**
+   * Each candidate's prepared header, one object per candidate reused from
+   * job to job (rewritten at its first turn in a job: `preparedAt`), so the
+   * scan allocates nothing per turn and the thread's collector seldom runs.
+   */
+  private prepared: Array<Candidate | undefined> = [];
+  private preparedAt: Uint32Array = new Uint32Array(0);
   private next: Float64Array = new Float64Array(0); // nonces done per candidate
   private done: Uint8Array = new Uint8Array(0);
-  private remaining = 0;
+  /** The scan order: place j holds `order[j]` once drawn in this epoch (`orderStamp`), else j. */
   private order: Uint32Array = new Uint32Array(0);
+  private orderStamp: Uint32Array = new Uint32Array(0);
+  private remaining = 0;
   /** Places of `order` drawn so far: the shuffle is drawn as the first turn reaches each place. */
   private shuffled = 0;
   private cursor = 0;
@@ -58,25 +79,30 @@ export class FairScanner {
     private readonly random: () => number = Math.random,
   ) {}
 
-  /** Takes a job up: O(N) only in fills of reused arrays, so it costs little on a hand-off. */
-  load(job: ScanJob): void {
+  /**
+   * Takes a job up in O(1): the per-candidate state is reset as each
+   * candidate is first reached. `shared`: the job's header already prepared.
+   */
+  load(job: ScanJob, shared?: PreparedHeader): void {
     const n = Math.floor(job.miners.length / MINER_BYTES);
     if (job.miners !== this.countsFor || this.counts.length !== n) {
       this.counts = new Float64Array(n); // other miners: the caller took the counts of the last ones
       this.countsFor = job.miners;
     }
-    this.job = job;
-    this.shared = prepareHeader(job.base, job.target);
-    this.prepared = new Array<PreparedHeader | undefined>(n);
-    if (this.next.length === n) {
-      this.next.fill(0);
-      this.done.fill(0);
-    } else {
+    if (this.stamp.length !== n || this.epoch === 0xffffffff) {
+      this.stamp = new Uint32Array(n);
+      this.orderStamp = new Uint32Array(n);
+      this.prepared = new Array<Candidate | undefined>(n);
+      this.preparedAt = new Uint32Array(n);
       this.next = new Float64Array(n);
       this.done = new Uint8Array(n);
       this.order = new Uint32Array(n);
+      this.epoch = 0;
     }
-    for (let i = 0; i < n; i++) this.order[i] = i;
+    this.epoch++;
+    this.job = job;
+    this.shared = shared ?? prepareHeader(job.base, job.target);
+    this.engine.forget?.(); // the candidates' objects are rewritten for this job
     this.remaining = n;
     this.shuffled = 0;
     this.cursor = 0;
@@ -90,13 +116,42 @@ export class FairScanner {
     return this.job !== null && this.remaining > 0;
   }
 
+  /** Candidate `index` in this job: fresh state at its first turn. */
+  private touch(index: number): void {
+    if (this.stamp[index] === this.epoch) return;
+    this.stamp[index] = this.epoch;
+    this.next[index] = 0;
+    this.done[index] = 0;
+  }
+
+  private placed(j: number): number {
+    return this.orderStamp[j] === this.epoch ? this.order[j]! : j;
+  }
+
+  private place(j: number, index: number): void {
+    this.order[j] = index;
+    this.orderStamp[j] = this.epoch;
+  }
+
   private candidate(index: number): PreparedHeader {
+    const shared = this.shared!;
     let p = this.prepared[index];
-    if (!p) {
-      const m = this.job!.miners;
-      p = withTailBytes(this.shared!, m.subarray(index * MINER_BYTES, (index + 1) * MINER_BYTES), MINER_OFFSET);
+    if (p === undefined) {
+      p = { midstate: shared.midstate, tail: new Uint32Array(16), nonceWord: shared.nonceWord, target: shared.target };
       this.prepared[index] = p;
+    } else if (this.preparedAt[index] === this.epoch) {
+      return p;
     }
+    // The job's midstate and final block, with this candidate's miner words.
+    p.midstate = shared.midstate;
+    p.nonceWord = shared.nonceWord;
+    p.target = shared.target;
+    p.tail.set(shared.tail);
+    const m = this.job!.miners;
+    for (let w = 0, at = index * MINER_BYTES; w < MINER_BYTES / 4; w++, at += 4) {
+      p.tail[MINER_WORD + w] = ((m[at]! << 24) | (m[at + 1]! << 16) | (m[at + 2]! << 8) | m[at + 3]!) >>> 0;
+    }
+    this.preparedAt[index] = this.epoch;
     return p;
   }
 
@@ -104,18 +159,19 @@ export class FairScanner {
   step(): ScanEvent | null {
     const job = this.job;
     if (!job) return null;
-    const n = this.order.length;
+    const n = this.stamp.length;
     for (let tries = 0; tries < n; tries++) {
       if (this.cursor === this.shuffled && this.shuffled < n) {
         // First turn at this place: its candidate is drawn from those not placed yet (Fisher-Yates).
         const j = this.cursor + Math.floor(this.random() * (n - this.cursor));
-        const t = this.order[j]!;
-        this.order[j] = this.order[this.cursor]!;
-        this.order[this.cursor] = t;
+        const t = this.placed(j);
+        this.place(j, this.placed(this.cursor));
+        this.place(this.cursor, t);
         this.shuffled++;
       }
-      const index = this.order[this.cursor]!;
+      const index = this.placed(this.cursor);
       this.cursor = (this.cursor + 1) % n;
+      this.touch(index);
       if (this.done[index]) continue;
       const left = job.nonceSpan - this.next[index]!;
       const count = Math.min(this.slice, left);
@@ -136,6 +192,11 @@ export class FairScanner {
       return null;
     }
     return null;
+  }
+
+  /** Candidate `index` of the current job, prepared (its solution's hash is what the next round chains on). */
+  preparedCandidate(index: number): PreparedHeader {
+    return this.candidate(index);
   }
 
   private finish(index: number): void {

@@ -51,6 +51,12 @@ export interface Solution {
    * nothing was staged: the owner then decides what follows.
    */
   readonly next?: MiningJob;
+  /**
+   * Set when `next` was staged only after this solution was found (its last
+   * payments came meanwhile): the threads started it as they read the stage,
+   * so its hand-off is measured from then (monoUs), apart from the others.
+   */
+  readonly stagedLateAtUs?: number;
 }
 
 export interface HashProgress {
@@ -62,6 +68,8 @@ export interface HashProgress {
 export interface Hasher {
   readonly engine: EngineName | string;
   readonly threads: number;
+  /** The threads given work now (the fold, fold.ts); all of them when absent. */
+  activeThreads?(): number;
   start(job: MiningJob): void;
   /**
    * Stages the job that follows `afterJobId` (its prevHash bytes ignored):

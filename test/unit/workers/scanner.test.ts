@@ -2,8 +2,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { FairScanner, type ScanJob } from '../../../src/mining/workers/scanner.ts';
-import { createEngine } from '../../../src/mining/engines/index.ts';
-import { targetForDifficulty } from '../../../src/domain/pow.ts';
+import { createHash } from 'node:crypto';
+import { availableEngines, createEngine } from '../../../src/mining/engines/index.ts';
+import { meetsTarget, targetForDifficulty } from '../../../src/domain/pow.ts';
+import { MINER_OFFSET, NONCE_OFFSET } from '../../../src/domain/header.ts';
 
 /** A seeded generator (mulberry32). */
 function seeded(seed: number): () => number {
@@ -68,4 +70,26 @@ describe('FairScanner', () => {
     s.load(scanJob(3, minersOf(3).map((b) => b ^ 1)));
     assert.equal(s.counts.reduce((a, b) => a + b, 0), 0, 'other miners: a fresh count');
   });
+});
+
+describe('FairScanner on every engine', () => {
+  for (const name of availableEngines()) {
+    test(`${name}: a candidate's header object is rewritten for the next job and the engine reads it anew`, () => {
+      // One miner: the same candidate object is scanned in job 1, then rewritten for job 2.
+      const engine = createEngine(name);
+      const s = new FairScanner(engine, 1, seeded(3));
+      const miners = minersOf(1);
+      s.load(scanJob(1, miners)); // nobody meets its target
+      assert.equal(s.step(), null);
+      const base = new Uint8Array(108).fill(0xa5);
+      s.load({ jobId: 2, target: targetForDifficulty(2), base, miners, nonceStart: 0, nonceSpan: 0x100000000 });
+      let ev = s.step();
+      for (let k = 0; ev === null && k < 1000; k++) ev = s.step();
+      assert.equal(ev?.kind, 'solution');
+      const full = base.slice();
+      full.set(miners, MINER_OFFSET);
+      new DataView(full.buffer).setUint32(NONCE_OFFSET, ev.kind === 'solution' ? ev.nonce : 0);
+      assert.ok(meetsTarget(createHash('sha256').update(full).digest(), targetForDifficulty(2)), 'the solution is of job 2’s header');
+    });
+  }
 });
