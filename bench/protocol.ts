@@ -15,7 +15,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
@@ -23,36 +23,7 @@ import { availableEngines } from '../src/mining/engines/index.ts';
 import type { EngineName } from '../src/mining/engines/types.ts';
 import { measure } from './hash.ts';
 import { cpuModel, flag, newUser, output, request, round, startServer, summary, type BenchUser } from './lib.ts';
-
-function rssKb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : NaN;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-interface Memory {
-  readonly rssKb: number;
-  /** V8 heap in use plus memory outside it (Buffers), after the collection. */
-  readonly liveKb: number;
-}
-
-/** Memory after full garbage collections in the server (see gc-on-signal.mjs); RSS is the median of 5 samples. */
-async function settledMemory(pid: number, file: string): Promise<Memory> {
-  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  process.kill(pid, 'SIGUSR2');
-  await pause(2000); // the collector hands freed pages back over a few seconds
-  rmSync(file, { force: true });
-  process.kill(pid, 'SIGUSR2');
-  while (!existsSync(file)) await pause(20);
-  await pause(50);
-  const u = JSON.parse(readFileSync(file, 'utf8')) as { heapUsed: number; external: number };
-  const xs: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    xs.push(rssKb(pid));
-    await pause(100);
-  }
-  return { rssKb: median(xs), liveKb: (u.heapUsed + u.external) / 1024 };
-}
+import { median, serverMemoryArgs, settledMemory } from './memory.ts';
 
 const token = (u: BenchUser) => u.headers.authorization!.slice(7);
 
@@ -177,7 +148,7 @@ async function metric(url: string, name: string): Promise<number> {
 /** (b) N idle remote miners: memory per connection and job broadcast latency after a seal. */
 async function broadcast(n: number, seals: number) {
   const memFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'idx-bench-mem-')), 'memory.json');
-  const server = await startServer({ SCRYPT_COST: '1024', DIFFICULTY: '3', BATCH_SIZE: '1', SYSTEM_MINER: 'off', MINING_THREADS: '0', MAX_MINERS: String(n + 10), BENCH_MEMORY_FILE: memFile }, { nodeArgs: ['--expose-gc', '--import', './bench/gc-on-signal.mjs'] });
+  const server = await startServer({ SCRYPT_COST: '1024', DIFFICULTY: '3', BATCH_SIZE: '1', SYSTEM_MINER: 'off', MINING_THREADS: '0', MAX_MINERS: String(n + 10), BENCH_MEMORY_FILE: memFile }, { nodeArgs: serverMemoryArgs });
   const socks: Sock[] = [];
   try {
     const t0 = performance.now();

@@ -1,8 +1,9 @@
 /**
  * Scale: N registered active miners while the ledger works at a steady
  * offered load (the seed's defaults: difficulty 4, batches of 10). Reports
- * resident memory per miner (server RSS with N miners racing minus before they
- * joined, over N), leaderboard p50/p99 sampled throughout the window, the
+ * memory per miner (after full collections in the server, memory.ts: RSS and
+ * the main thread's live heap with N miners racing minus before they joined,
+ * over N), leaderboard p50/p99 sampled throughout the window, the
  * coordinator's round build p50/p99 on a solution (the solution, or the seal
  * that returned the next template, to the next round handed to every thread),
  * rounds whose template was read from the store, and the blocks sealed in
@@ -15,8 +16,11 @@
  * instead (store waits).
  *   npm run bench -- scale [--miners 100,1000,10000] [--rate 100] [--seconds 10] [--handoff-rate 1000] [--handoff-seconds 60] [--difficulty 4] [--batch 10] [--json]
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { flag, newUser, request, startServer, summary, output, round, cpuModel, type BenchUser } from './lib.ts';
+import { serverMemoryArgs, settledMemory } from './memory.ts';
 
 interface PoolStatusBody {
   pool: {
@@ -56,16 +60,13 @@ async function offer(url: string, users: BenchUser[], rate: number, seconds: num
   await Promise.all(payments);
 }
 
-function rssKb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : NaN;
-}
-
 async function once(n: number, args: string[]) {
   const big = '100000000 per hour';
   const rate = flag(args, '--rate', 100);
   const seconds = flag(args, '--seconds', 10);
+  const memFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'idx-bench-mem-')), 'memory.json');
   const server = await startServer({
+    BENCH_MEMORY_FILE: memFile,
     SCRYPT_COST: '1024',
     MAX_MINERS: String(n),
     DIFFICULTY: String(flag(args, '--difficulty', 4)),
@@ -75,18 +76,17 @@ async function once(n: number, args: string[]) {
     RATE_LIMIT_LEADERBOARD: big,
     RATE_LIMIT_POOL_STATUS: big,
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
-  });
+  }, { nodeArgs: serverMemoryArgs });
   try {
     const users: BenchUser[] = [];
     for (let i = 0; i < n; i++) users.push(await newUser(server.url, '1000.00'));
-    await new Promise((r) => setTimeout(r, 1000));
-    const before = rssKb(server.proc.pid!);
+    const before = await settledMemory(server.proc.pid!, memFile);
     for (const u of users) {
       const r = await request(`${server.url}/api/mining/start`, 'POST', undefined, u.headers);
       if (r.status !== 200) throw new Error(`start: ${r.status}`);
     }
-    await new Promise((r) => setTimeout(r, 2000));
-    const after = rssKb(server.proc.pid!);
+    await new Promise((r) => setTimeout(r, 1000));
+    const after = await settledMemory(server.proc.pid!, memFile);
     const sealedBefore = (await status(server.url)).pool.blocks_sealed;
     // The window: payments at `rate` per second while the leaderboard is read over and over.
     const end = Date.now() + seconds * 1000;
@@ -112,9 +112,10 @@ async function once(n: number, args: string[]) {
     return {
       miners: n,
       active: st.pool.active_miners,
-      rss_before_mb: round(before / 1024),
-      rss_after_mb: round(after / 1024),
-      kb_per_miner: round((after - before) / n),
+      rss_before_mb: round(before.rssKb / 1024),
+      rss_after_mb: round(after.rssKb / 1024),
+      kb_per_miner: round((after.rssKb - before.rssKb) / n),
+      live_kb_per_miner: round((after.liveKb - before.liveKb) / n),
       offered_per_second: rate,
       blocks_in_window: st.pool.blocks_sealed - sealedBefore,
       leaderboard_ms: { p50: lb.p50, p99: lb.p99, n: lb.n },
@@ -145,6 +146,7 @@ export async function run(args: string[]): Promise<void> {
     results.map((r) => ({
       miners: r.miners,
       'KB/miner': r.kb_per_miner,
+      'live KB/miner': r.live_kb_per_miner,
       blocks: r.blocks_in_window,
       'leaderboard p99 ms': r.leaderboard_ms.p99,
       'round build p50 ms': r.round_build_ms.p50,
