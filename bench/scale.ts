@@ -31,6 +31,7 @@ interface PoolStatusBody {
     late_handoff_ms: { p50: number; p99: number };
     late_stages: number;
     handoffs: number;
+    handoffs_over_1ms: number;
     store_waits: number;
     threads: number;
     threads_active?: number;
@@ -125,6 +126,7 @@ async function once(n: number, args: string[]) {
       handoff_phase_store_waits: ho.pool.store_waits - st.pool.store_waits,
       handoff_phase_late_stages: ho.pool.late_stages - st.pool.late_stages,
       handoff_phase_handoffs: ho.pool.handoffs - st.pool.handoffs,
+      handoff_phase_over_1ms: ho.pool.handoffs_over_1ms - st.pool.handoffs_over_1ms,
       handoff_ms: ho.pool.handoff_ms,
       late_handoff_ms: ho.pool.late_handoff_ms,
       threads: ho.pool.threads,
@@ -154,6 +156,7 @@ export async function run(args: string[]): Promise<void> {
       'template round p99 ms': r.template_round_ms.p99,
       'hand-off p50 ms': r.handoff_ms.p50,
       'hand-off p99 ms': r.handoff_ms.p99,
+      'phase hand-offs > 1 ms': `${r.handoff_phase_over_1ms}/${r.handoff_phase_handoffs}`,
       'late hand-off p99 ms': r.late_handoff_ms.p99,
       'store waits, late stages/blocks': `${r.handoff_phase_store_waits}, ${r.handoff_phase_late_stages}/${r.handoff_phase_blocks}`,
     })),

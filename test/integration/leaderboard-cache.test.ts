@@ -43,6 +43,19 @@ describe('leaderboard cache', () => {
     });
   });
 
+  test('the bound counts from when a board was last known current, not from its read', async () => {
+    await withLedger(2_000, async (L) => {
+      const { miner, pay } = await setUp(L);
+      assert.equal(mined(await board(L), miner.userIdx), 0);
+      await new Promise((r) => setTimeout(r, 2_500)); // the read is now older than the bound
+      assert.equal(mined(await board(L), miner.userIdx), 0, 'no seal since: current, and known so from now');
+      await pay();
+      assert.ok((await mineOnce(L, miner.userIdx)).accepted);
+      assert.equal(mined(await board(L), miner.userIdx), 0, 'within the bound of that: served at once, the next read behind it');
+      await waitFor('the board read in the background', async () => mined(await board(L), miner.userIdx) === 1);
+    });
+  });
+
   test('within the bound, the last board is served at once and the next is read behind it', async () => {
     await withLedger(60_000, async (L) => {
       const { miner, pay } = await setUp(L);

@@ -47,6 +47,7 @@ const FinalStats = Type.Object({
 export const BOARD_STALE_MS = 250;
 
 export const miningRoutes: FastifyPluginAsyncTypebox<MiningRouteOptions> = async (app, { deps, pool, limits, boardStaleMs = BOARD_STALE_MS }) => {
+  /** Boards by sort and limit: `at` is when the board was last known current (its read began, or a request found no seal since). */
   const boardCache = new Map<string, { version: number; at: number; body: LeaderboardBody }>();
   const refreshing = new Set<string>();
   // A user's stored statistics change only through the pool (joins, leaves, seals): cached per pool version.
@@ -214,7 +215,10 @@ export const miningRoutes: FastifyPluginAsyncTypebox<MiningRouteOptions> = async
       // in the background (once per key at a time) and the last one is served meanwhile.
       const key = `${req.query.sort_by}:${req.query.limit}`;
       const hit = boardCache.get(key);
-      if (hit && hit.version === pool.version) return hit.body;
+      if (hit && hit.version === pool.version) {
+        hit.at = performance.now(); // known current now: after the next seal it lags from here
+        return hit.body;
+      }
       if (hit && performance.now() - hit.at < boardStaleMs) {
         if (!refreshing.has(key)) {
           refreshing.add(key);
@@ -278,6 +282,7 @@ export const miningRoutes: FastifyPluginAsyncTypebox<MiningRouteOptions> = async
               late_handoff_ms: Type.Object({ p50: Type.Number(), p99: Type.Number() }),
               late_stages: Type.Integer(),
               handoffs: Type.Integer(),
+              handoffs_over_1ms: Type.Integer(),
               store_waits: Type.Integer(),
             }),
           }),
@@ -308,6 +313,7 @@ export const miningRoutes: FastifyPluginAsyncTypebox<MiningRouteOptions> = async
           late_handoff_ms: s.lateHandoffMs,
           late_stages: s.lateStages,
           handoffs: s.handoffs,
+          handoffs_over_1ms: s.handoffsOver1ms,
           store_waits: s.storeWaits,
         },
       };

@@ -26,6 +26,8 @@ export class PoolStats {
   readonly lateHandoffTimes = new RoundTimes(256);
   /** Solutions whose next round was staged after them. */
   lateStages = 0;
+  /** Hand-offs (not late) that took over 1 ms, of all `handoffTimes.count`. */
+  handoffsOver1ms = 0;
   /** When the hand-off to the next round began (monoUs: the solution, or a late stage), until that round starts. */
   private handoffFrom: { readonly atUs: number; readonly late: boolean } | null = null;
   /** The round started after a solution, until every thread reports it started. */
@@ -67,12 +69,14 @@ export class PoolStats {
   /** Every thread hashes `jobId` since `atUs` (the hasher's 'started'). */
   threadsStarted(jobId: number, atUs: number): void {
     if (this.handoff?.jobId !== jobId) return;
-    (this.handoff.late ? this.lateHandoffTimes : this.handoffTimes).add((atUs - this.handoff.fromUs) / 1000);
+    const ms = (atUs - this.handoff.fromUs) / 1000;
+    (this.handoff.late ? this.lateHandoffTimes : this.handoffTimes).add(ms);
+    if (!this.handoff.late && ms > 1) this.handoffsOver1ms++;
     this.handoff = null;
   }
 
   /** The pool's status: what the caller knows of the pool, with these counts and timings. */
-  status(pool: Omit<PoolStatus, 'blocksSealed' | 'rejected' | 'roundBuildMs' | 'templateRoundMs' | 'handoffMs' | 'lateHandoffMs' | 'lateStages' | 'handoffs' | 'storeWaits'>): PoolStatus {
+  status(pool: Omit<PoolStatus, 'blocksSealed' | 'rejected' | 'roundBuildMs' | 'templateRoundMs' | 'handoffMs' | 'lateHandoffMs' | 'lateStages' | 'handoffs' | 'handoffsOver1ms' | 'storeWaits'>): PoolStatus {
     return {
       ...pool,
       blocksSealed: this.blocksSealed,
@@ -84,6 +88,7 @@ export class PoolStats {
       lateHandoffMs: this.lateHandoffTimes.percentiles(),
       lateStages: this.lateStages,
       handoffs: this.handoffTimes.count,
+      handoffsOver1ms: this.handoffsOver1ms,
     };
   }
 }

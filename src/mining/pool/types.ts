@@ -64,8 +64,9 @@ export interface PoolStatus {
    */
   readonly lateHandoffMs: { readonly p50: number; readonly p99: number };
   readonly lateStages: number;
-  /** Hand-offs timed so far (handoffMs is of the last 256). */
+  /** Hand-offs timed so far (handoffMs is of the last 256), and how many of them took over 1 ms. */
   readonly handoffs: number;
+  readonly handoffsOver1ms: number;
   /** Solutions whose next round had to wait for a seal to learn its payments (the store the bottleneck, not the coordinator). */
   readonly storeWaits: number;
 }

@@ -32,6 +32,8 @@ export const FOLD_DEFAULTS: FoldSettings = Object.freeze({ windowMs: 1_000, hold
 const FOLD_BELOW = 0.25;
 /** Threads that wait for a core less than this share of the time they want one are not starved. */
 const UNSTARVED = 0.1;
+/** The core time (ms) the busiest thread must have wanted before a window is decided on. */
+const MIN_EVIDENCE_MS = 100;
 
 export class ThreadFold {
   /** Threads given work now (1..total). */
@@ -76,8 +78,11 @@ export class ThreadFold {
     const k = this.active;
     const run = this.runNs.slice(0, k).map((n) => n / 1e6);
     const want = run.map((r, t) => r + this.waitNs[t]! / 1e6);
-    const idleCores = (idleMs - this.idleAtStart) / windowMs;
     const maxWant = Math.max(...want);
+    // Threads that had little to hash are little evidence: the window grows until they wanted a
+    // tenth of a second of core time (or is dropped after ten windows).
+    if (maxWant < MIN_EVIDENCE_MS && windowMs < 10 * this.settings.windowMs) return this.active;
+    const idleCores = (idleMs - this.idleAtStart) / windowMs;
     const sumRun = run.reduce((a, b) => a + b, 0);
     const sumWant = want.reduce((a, b) => a + b, 0);
     this.runNs.fill(0);
@@ -85,7 +90,7 @@ export class ThreadFold {
     this.windowStart = nowMs;
     this.idleAtStart = idleMs;
     // Cores the threads had while they wanted them: with one thread fewer, that one gets as much.
-    if (k > 1 && maxWant >= 0.25 * windowMs && sumRun / maxWant < k - 1 + FOLD_BELOW) {
+    if (k > 1 && maxWant >= MIN_EVIDENCE_MS && sumRun / maxWant < k - 1 + FOLD_BELOW) {
       // Folding soon after adding one back: the machine sits between the two; wait longer next time.
       this.hold = nowMs - this.lastUnfold < 30_000 ? Math.min(this.hold * 2, this.settings.maxHoldMs) : this.settings.holdMs;
       this.lastFold = nowMs;

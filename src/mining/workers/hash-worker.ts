@@ -1,14 +1,17 @@
 /**
  * A hashing thread. It never returns to its event loop while working: between
- * slices it reads new jobs synchronously from its port and watches the shared
- * generation word, so a sealed height is dropped within a slice (~0.1 ms).
- * It reports when it starts each job (the hand-off measure) and when it found
- * a solution.
+ * slices (~0.1 ms) it looks at the shared WAKE word and reads its ports only
+ * when it moved, and watches the owner's generation word, so a sealed height
+ * is dropped within a slice. It reports when it starts each job (the hand-off
+ * measure), when it found a solution, and its hash counts on a timer (with
+ * its schedstat, for the fold).
  *
- * The chain: when the owner staged the job that follows the current one, the
- * thread that solves the current job starts the staged one at once on its
- * solution and tells its peers directly ('chain'), so the next height is
- * hashed on every thread without waiting for the owner's event loop.
+ * The chain: the first thread to solve a job claims it (CHAINED) and alone
+ * reports it. When the owner staged the job that follows, the solver starts
+ * it at once on its solution and tells its peers directly ('chain'), so the
+ * next height is hashed on every thread without waiting for the owner's
+ * event loop; a stage that comes after its solution is started on it as it
+ * is read.
  */
 import os from 'node:os';
 import { readFileSync } from 'node:fs';

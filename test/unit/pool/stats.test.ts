@@ -15,10 +15,14 @@ describe('PoolStats hand-offs', () => {
     s.solutionFound(5_000, true);
     s.roundStarted(8, performance.now(), true, false);
     s.threadsStarted(8, 8_000); // 3 ms from the stage
+    s.solutionFound(10_000);
+    s.roundStarted(9, performance.now(), true, false);
+    s.threadsStarted(9, 11_500); // 1.5 ms
     const st = status(s);
-    assert.deepEqual(st.handoffMs, { p50: 0.4, p99: 0.4 });
+    assert.deepEqual(st.handoffMs, { p50: 0.4, p99: 1.5 });
     assert.deepEqual(st.lateHandoffMs, { p50: 3, p99: 3 });
-    assert.equal(st.handoffs, 1);
+    assert.equal(st.handoffs, 2);
+    assert.equal(st.handoffsOver1ms, 1, 'the late one is not counted');
     assert.equal(st.lateStages, 1);
   });
 

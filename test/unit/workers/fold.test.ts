@@ -20,11 +20,16 @@ describe('ThreadFold', () => {
     assert.equal(f.active, 1);
   });
 
-  test('nothing is decided before a window has passed, nor on threads that hardly wanted a core', () => {
+  test('nothing is decided before a window has passed, nor before the threads wanted 100 ms of a core', () => {
     const f = new ThreadFold(2, 0, 0, settings);
     assert.equal(windowOf(f, 500, [10, 10], [490, 490], 0), 2, 'half a window');
     const g = new ThreadFold(2, 0, 0, settings);
-    assert.equal(windowOf(g, 1_000, [10, 10], [90, 90], 0), 2, 'idle threads (no work) are no evidence');
+    assert.equal(windowOf(g, 1_000, [10, 10], [80, 80], 0), 2, 'threads that wanted 90 ms of a core: not yet');
+    assert.equal(windowOf(g, 2_000, [10, 10], [80, 80], 0), 1, 'the window grew until 180 ms: starved, fold');
+    const h = new ThreadFold(2, 0, 0, settings);
+    for (let s = 1; s <= 10; s++) windowOf(h, s * 1_000, [1, 1], [8, 8], 0);
+    assert.equal(h.active, 2, 'ten windows of next to nothing are dropped undecided');
+    assert.equal(windowOf(h, 11_000, [10, 10], [80, 80], 0), 2, 'and the count starts again');
   });
 
   test('samples of a thread given no work are not counted', () => {
