@@ -34,10 +34,16 @@ export async function openInProcess(dataDir: string | null): Promise<StatementRu
   await pg.waitReady;
   const api: ProtocolApi = { serialize: protocol.serialize, parseResults: parse.parseResults };
   const statements = new StatementCache();
+  // One statement at a time, in call order (callers may send the next before the last is answered).
+  let last: Promise<unknown> = Promise.resolve();
   return {
-    run: async (sql, params) => {
-      const r = await runOnce(pg, api, sql, params, statements);
-      return { command: (r as { command?: string }).command, affectedRows: r.affectedRows ?? 0, rows: r.rows };
+    run: (sql, params) => {
+      const r = last.then(async () => {
+        const res = await runOnce(pg, api, sql, params, statements);
+        return { command: (res as { command?: string }).command, affectedRows: res.affectedRows ?? 0, rows: res.rows };
+      });
+      last = r.catch(() => {});
+      return r;
     },
     close: () => pg.close(),
   };

@@ -13,7 +13,7 @@ const post = (m: FromDbThread) => port.postMessage(m);
 
 try {
   const db = await openInProcess((workerData as { dataDir: string }).dataDir);
-  // One statement at a time, in arrival order (the pool on the main thread sends one at a time anyway).
+  // One statement at a time, in arrival order (the pool on the main thread sends at most two ahead).
   let queue: Promise<void> = Promise.resolve();
   port.on('message', (m: ToDbThread) => {
     queue = queue.then(() => handle(m));

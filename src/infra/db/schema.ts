@@ -71,6 +71,8 @@ export interface ChainStateTable {
   height: Big;
   hash: string;
   timestamp_ms: Big;
+  /** No payment with a lower seq is pending (migration 008). */
+  pending_floor: Generated<Big>;
 }
 
 /** Exactly the seed's table (user-mining-system.md, "Database Schema"). */

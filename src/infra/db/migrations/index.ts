@@ -7,6 +7,7 @@ import * as m004 from './004-batches.ts';
 import * as m005 from './005-seal.ts';
 import * as m006 from './006-hot-paths.ts';
 import * as m007 from './007-race-losses.ts';
+import * as m008 from './008-pending-floor.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-ledger': m001,
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005-seal': m005,
   '006-hot-paths': m006,
   '007-race-losses': m007,
+  '008-pending-floor': m008,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -57,12 +57,16 @@ export async function findByIdempotencyKey(ex: Executor, senderIdx: string, key:
   return r ? toPayment(r) : null;
 }
 
+/** No payment below this seq is pending (migration 008): reads of the pending payments start here, past the settled ones. */
+const PENDING_FLOOR = sql<bigint>`(SELECT pending_floor FROM chain_state WHERE id = 1)`;
+
 /** The oldest pending payments, in arrival order. */
 export async function oldestPending(ex: Executor, limit: number): Promise<PaymentRow[]> {
   const rows = await ex
     .selectFrom('transactions')
     .selectAll()
     .where('status', '=', 'pending')
+    .where('seq', '>=', PENDING_FLOOR)
     .orderBy('seq')
     .limit(limit)
     .execute();
@@ -71,7 +75,7 @@ export async function oldestPending(ex: Executor, limit: number): Promise<Paymen
 
 export async function countPending(ex: Executor): Promise<{ count: number; oldest: Date | null }> {
   const r = await sql<{ n: bigint; oldest: Date | null }>`
-    SELECT count(*)::bigint AS n, min(created_at) AS oldest FROM transactions WHERE status = 'pending'`.execute(ex);
+    SELECT count(*)::bigint AS n, min(created_at) AS oldest FROM transactions WHERE status = 'pending' AND seq >= ${PENDING_FLOOR}`.execute(ex);
   const row = r.rows[0]!;
   return { count: Number(row.n), oldest: row.oldest };
 }
