@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
-import { mkdtempSync, openSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -107,12 +107,15 @@ export async function startServer(env: Record<string, string>, opts: { dataDir?:
     dataDir,
     startedAt,
     readyMs,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (exited) return resolve();
-        proc.once('exit', () => resolve());
+    // A data directory made here is removed with the server (an e2e run leaves ~400 MB); BENCH_KEEP_DATA=1 keeps it.
+    stop: async () => {
+      if (!exited) {
+        const gone = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
         proc.kill('SIGTERM');
-      }),
+        await gone;
+      }
+      if (!opts.dataDir && !process.env.BENCH_KEEP_DATA) rmSync(dataDir, { recursive: true, force: true });
+    },
   };
 }
 

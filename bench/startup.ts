@@ -5,6 +5,9 @@
  * again with the existing one. The start-up bundle is built before timing.
  *   npm run bench -- startup [--runs 5] [--json]
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { flag, output, round, startServer, summary } from './lib.ts';
 
 export async function run(args: string[]): Promise<void> {
@@ -13,12 +16,14 @@ export async function run(args: string[]): Promise<void> {
   const fresh: number[] = [];
   const existing: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const first = await startServer(env);
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'idx-bench-'));
+    const first = await startServer(env, { dataDir });
     fresh.push(first.readyMs);
     await first.stop();
-    const again = await startServer(env, { dataDir: first.dataDir });
+    const again = await startServer(env, { dataDir });
     existing.push(again.readyMs);
     await again.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
   const f = summary(fresh);
   const e = summary(existing);
