@@ -62,8 +62,9 @@ function main(): void {
     send({ type: 'fatal', message: (e as Error).message });
     return;
   }
-  warmUp(scanner);
+  // Ready before the warm-up: the server's start-up does not wait for it (a job sent meanwhile waits in the port).
   send({ type: 'ready', engine: engineName });
+  warmUp(scanner);
   let gen = -1;
   let miners: Uint8Array = new Uint8Array(0);
   /** This thread's part of every candidate's nonce space (the last job message's). */
