@@ -45,7 +45,7 @@ export async function openInProcess(dataDir: string | null): Promise<StatementRu
   await pg.waitReady;
   const api: ProtocolApi = { serialize: protocol.serialize, parseResults: parse.parseResults };
   const statements = new StatementCache();
-  // One statement at a time, in call order (callers may send the next before the last is answered).
+  // One statement at a time, in call order (callers may send the next before the last is answered); close after them.
   let last: Promise<unknown> = Promise.resolve();
   return {
     run: (sql, params) => {
@@ -56,7 +56,7 @@ export async function openInProcess(dataDir: string | null): Promise<StatementRu
       last = r.catch(() => {});
       return r;
     },
-    close: () => pg.close(),
+    close: () => last.then(() => pg.close()),
   };
 }
 

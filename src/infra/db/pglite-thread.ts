@@ -13,11 +13,8 @@ const post = (m: FromDbThread) => port.postMessage(m);
 
 try {
   const db = await openInProcess((workerData as { dataDir: string }).dataDir);
-  // One statement at a time, in arrival order (the pool on the main thread sends at most two ahead).
-  let queue: Promise<void> = Promise.resolve();
-  port.on('message', (m: ToDbThread) => {
-    queue = queue.then(() => handle(m));
-  });
+  // The runner runs one statement at a time in call order (and closes after them): messages are handled as they come.
+  port.on('message', (m: ToDbThread) => void handle(m));
   const handle = async (m: ToDbThread): Promise<void> => {
     if ('close' in m) {
       await db.close().catch(() => {});
