@@ -1,7 +1,7 @@
 // npm ci / npm install run this: builds the start-up bundle (dist/, see
 // scripts/build.mjs) and the SHA-NI addon with node-gyp. It never fails the
 // install: without a compiler, headers or node-gyp, the server uses another
-// hash engine and says why at start-up; a bundle that failed to build is
+// hash engine and says why at start-up (and the store opens without huge pages); a bundle that failed to build is
 // built (or its error shown) by `npm start`.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -32,7 +32,8 @@ if (!nodedir) {
 const t0 = Date.now();
 const r = spawnSync(process.execPath, [gyp, 'rebuild', '--loglevel=error', `--nodedir=${nodedir}`], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 if (r.status === 0 && existsSync('build/Release/idx_sha256.node')) {
-  console.log(`idxchain install: built the native SHA-NI hash engine in ${((Date.now() - t0) / 1000).toFixed(1)} s.`);
+  const memory = existsSync('build/Release/idx_memory.node') ? ' and the huge-page helper of the embedded store' : '';
+  console.log(`idxchain install: built the native SHA-NI hash engine${memory} in ${((Date.now() - t0) / 1000).toFixed(1)} s.`);
 } else {
   const why = (r.stderr || r.stdout || String(r.error ?? 'unknown error')).trim().split('\n').slice(-3).join(' | ');
   console.log(`idxchain install: the native hash engine was not built (${why}); the server will use WebAssembly or JavaScript.`);

@@ -3,7 +3,7 @@
  * dependencies, HTTP server). Nothing is global; tests build as many as they like.
  */
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 import type { Config } from './infra/config.ts';
 import { HoldBatcher } from './app/hold-batcher.ts';
 import { Backlog, backlogLimit } from './app/backlog.ts';
@@ -19,6 +19,7 @@ import { pino, type Logger } from 'pino';
 import { MiningPool } from './mining/pool/coordinator.ts';
 import { selectEngine } from './mining/engines/index.ts';
 import { createHasher } from './mining/workers/index.ts';
+import { deferHasher } from './mining/workers/deferred-hasher.ts';
 import { StoreReadiness } from './infra/db/readiness.ts';
 import { StoreUpkeep } from './infra/db/upkeep.ts';
 import { RaceFold } from './infra/db/race-fold.ts';
@@ -64,6 +65,8 @@ export interface LedgerOptions {
   readonly backlogLimit?: number;
   /** How old a leaderboard may be served while the next is read (default 250 ms); tests set it. */
   readonly boardStaleMs?: number;
+  /** Hears every HTTP route as it is added (tests check every route's schemas with it). */
+  readonly onRoute?: (route: RouteOptions) => void;
   /** The pool defers a block's losses above this many racing miners (default 256; migration 007). */
   readonly deferLossesAbove?: number;
 }
@@ -132,16 +135,19 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
         );
   const engine = selectEngine(config.hashEngine ?? undefined);
   for (const note of engine.notes) log.info({ note }, 'hash engine');
-  // The hash threads start (each loads its engine) while the store opens: start-up time.
-  const hasherStarting = createHasher({ threads: config.miningThreads, engine: engine.name, nice: config.miningNice, adapt: config.miningThreadsAdapt });
-  hasherStarting.catch(() => {}); // handled where it is awaited; not an unhandled rejection meanwhile
-  let store: Store;
-  try {
-    store = await openStore(opts.store ?? storeOptionsFor(config));
-  } catch (e) {
-    await hasherStarting.then((h) => h.close()).catch(() => {});
-    throw e;
-  }
+  // The hashing threads start once the store is ready (launch() in onReady): on two cores, threads
+  // booting beside the store's and the server's own would slow both down (start-up time). Threads
+  // that cannot start leave the pool to the single-thread twin, with a warning.
+  const hasher = deferHasher({ engine: engine.name, threads: config.miningThreads }, () =>
+    createHasher({ threads: config.miningThreads, engine: engine.name, nice: config.miningNice, adapt: config.miningThreadsAdapt })
+      .catch((e: unknown) => {
+        log.warn({ err: e }, 'hashing threads did not start; hashing on the event loop instead');
+        return createHasher({ threads: 0, engine: engine.name });
+      })
+      .then((h) => (log.info({ engine: h.engine, threads: h.threads }, 'hash engine selected'), h)),
+  );
+  const store = await openStore(opts.store ?? storeOptionsFor(config));
+  const readiness = new StoreReadiness(store.db, log.child({ module: 'store' }));
   try {
     const secret = config.jwtSecret ?? loadOrCreateSecret(config.dataDir, 'jwt-secret');
     const auditorKey = config.auditorKey ?? loadOrCreateSecret(config.dataDir, 'auditor-key');
@@ -156,6 +162,15 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
     const backlog = new Backlog(opts.backlogLimit ?? backlogLimit(config.batchSize));
     events.onPayment(() => backlog.accepted());
     events.onSealed((_h, _hash, _m, txCount) => backlog.sealed(txCount));
+    // What start-up reads and writes (the migrations or the check that none is due, the backlog, the
+    // settings in the audit log) is queued at once: the store runs it as soon as it is open, while
+    // the HTTP side is built. A store that is down is retried in the background (onReady then).
+    const prepare = async () => {
+      backlog.resync((await countPending(store.db)).count);
+      await appendAudit(store.db, { actor: 'system', action: 'settings', payload: safeSettings(config, store.kind, hasher.engine) });
+    };
+    const preparedAtOnce = readiness.start().then(async (ready) => ready && (await prepare(), true));
+    preparedAtOnce.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
     const holds = new HoldBatcher(store.db, store.kind === 'pglite' ? { maxBatch: 32, maxInFlight: 1, maxQueued: 2_000 } : { maxBatch: 256, maxInFlight: 2, maxQueued: 2_000 });
     events.onSealed(() => paymentCache.sealed());
     const deps: AppDeps = {
@@ -176,8 +191,6 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
       holds,
       backlog,
     };
-    const hasher = await hasherStarting;
-    log.info({ engine: hasher.engine, threads: hasher.threads }, 'hash engine selected');
     const pool = new MiningPool(
       deps,
       hasher,
@@ -194,7 +207,6 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
     events.onSealed(() => pool.invalidate());
     const raceFold = new RaceFold(store.db, log.child({ module: 'store' }));
     events.onSealed(() => raceFold.sealed());
-    const readiness = new StoreReadiness(store.db, log.child({ module: 'store' }));
     // The embedded store has no autovacuum: its planner statistics are refreshed here.
     const upkeep = store.kind === 'pglite' ? new StoreUpkeep(store.db, log.child({ module: 'store' })) : null;
     if (upkeep) {
@@ -221,6 +233,7 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
         rateLimit: { redisUrl: config.redisUrl },
         isReady: () => readiness.ready,
         onDatabaseDown: (e) => readiness.lost((e as Error)?.message ?? String(e)),
+        ...(opts.onRoute ? { onRoute: opts.onRoute } : {}),
         plugins: [
           async (a) => {
             await a.register(metricsPlugin, { metrics });
@@ -239,15 +252,14 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
         await app.close();
         throw e;
       });
-      // A database that is down at start-up is retried in the background; the pool starts once it is ready.
-      const onReady = async () => {
-        backlog.resync((await countPending(store.db)).count);
-        await appendAudit(store.db, { actor: 'system', action: 'settings', payload: safeSettings(config, store.kind, hasher.engine) });
-        await pool.start();
+      const onReady = async (prepared: boolean) => {
+        if (!prepared) await prepare();
+        await pool.start(); // its first round waits for the hashing threads
+        hasher.launch().catch((e: unknown) => log.error({ err: e }, 'the hasher did not start'));
         void upkeep?.start(); // not awaited: start-up does not wait for statistics; close() waits for it
       };
-      if (await readiness.start()) await onReady();
-      else void readiness.whenReady().then(onReady).catch((e: unknown) => log.error({ err: e }, 'start after recovery failed'));
+      if (await preparedAtOnce) await onReady(true);
+      else void readiness.whenReady().then(() => onReady(false)).catch((e: unknown) => log.error({ err: e }, 'start after recovery failed'));
     } catch (e) {
       readiness.close();
       await upkeep?.close();
@@ -271,6 +283,7 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
         readiness.close();
         await upkeep?.close();
         await pool.close();
+        await hasher.close(); // the pool closes it too, if it ever started
         await raceFold.close();
         await app.close();
         await holds.drained();
@@ -278,7 +291,8 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
       },
     };
   } catch (e) {
-    await hasherStarting.then((h) => h.close()).catch(() => {});
+    readiness.close();
+    await hasher.close().catch(() => {});
     await store.close().catch(() => {});
     throw e;
   }
