@@ -255,8 +255,11 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
       const onReady = async (prepared: boolean) => {
         if (!prepared) await prepare();
         await pool.start(); // its first round waits for the hashing threads
-        hasher.launch().catch((e: unknown) => log.error({ err: e }, 'the hasher did not start'));
-        void upkeep?.start(); // not awaited: start-up does not wait for statistics; close() waits for it
+        // The threads after the server listens (creating them takes the event loop ~10 ms each).
+        setTimeout(() => hasher.launch().catch((e: unknown) => log.error({ err: e }, 'the hasher did not start')), 0);
+        // Statistics a second later: the first requests (the readiness probe among them) do not queue
+        // behind an ANALYZE on the embedded store's single connection. close() waits for it.
+        void upkeep?.start(1_000);
       };
       if (await preparedAtOnce) await onReady(true);
       else void readiness.whenReady().then(() => onReady(false)).catch((e: unknown) => log.error({ err: e }, 'start after recovery failed'));

@@ -36,6 +36,20 @@ describe('store upkeep (PGlite)', () => {
     await upkeep.close();
   });
 
+  test('the first ANALYZE can wait: start(afterMs) runs it later, and not at all once closed', async () => {
+    const later = new StoreUpkeep(store.db, silent, 60_000);
+    const started = later.start(30);
+    assert.equal(later.runs, 0, 'not yet');
+    await started;
+    assert.equal(later.runs, 1);
+    await later.close();
+    const never = new StoreUpkeep(store.db, silent, 60_000);
+    void never.start(30);
+    await never.close();
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(never.runs, 0);
+  });
+
   test("again only when the changes pass autovacuum's threshold: 50 + 10% of the rows counted at the last run", async () => {
     const upkeep = new StoreUpkeep(store.db, silent, 60_000);
     await upkeep.analyze();

@@ -37,8 +37,17 @@ export class StoreUpkeep {
     private readonly checkEveryMs = 2_000,
   ) {}
 
-  /** Starts an ANALYZE now (in the background: start-up does not wait for it), then checks the changes every `checkEveryMs` until closed. */
-  start(): Promise<void> {
+  /**
+   * Starts an ANALYZE (in the background: start-up does not wait for it), now or `afterMs` from now,
+   * then checks the changes every `checkEveryMs` until closed. Resolves when that first one is done.
+   */
+  start(afterMs = 0): Promise<void> {
+    if (afterMs > 0 && !this.closed) {
+      return new Promise((resolve) => {
+        this.timer = setTimeout(() => void this.start().then(resolve), afterMs);
+        this.timer.unref();
+      });
+    }
     const first = this.analyze();
     this.schedule();
     return first;

@@ -27,7 +27,7 @@ export function deferHasher(meta: { readonly engine: EngineName | string; readon
   let pendingStage: { readonly after: number; readonly next: MiningJob } | null = null;
 
   const launch = () =>
-    (launching ??= create().then(async (h) => {
+    (launching ??= closed ? Promise.resolve() : create().then(async (h) => {
       if (closed) return void (await h.close());
       for (const e of EVENTS) h.on(e as 'error', (x) => emitter.emit(e, x));
       inner = h;

@@ -98,5 +98,11 @@ describe('deferred hasher', () => {
     });
     await assert.rejects(failing.launch(), /no threads/);
     await failing.close();
+
+    let created = 0;
+    const late = deferHasher({ engine: 'js', threads: 2 }, async () => (created++, h));
+    await late.close();
+    await late.launch();
+    assert.equal(created, 0, 'a launch after close starts nothing');
   });
 });
