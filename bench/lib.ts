@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
-import { mkdtempSync, openSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -71,6 +71,13 @@ export async function ensureBundle(): Promise<void> {
   await buildBundle({ quiet: true });
 }
 
+/** The node flags of `npm start` (package.json's start script: `node <flags> scripts/start.mjs`), so that a bench runs the server `npm start` runs. */
+export function startFlags(root = process.cwd()): string[] {
+  const script = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const flags = /^node\s+(.*?)\s*scripts\/start\.mjs$/.exec(script.trim())?.[1];
+  return flags ? flags.split(/\s+/) : [];
+}
+
 export async function startServer(env: Record<string, string>, opts: { dataDir?: string; nodeArgs?: string[] } = {}): Promise<Server> {
   await ensureBundle();
   const port = await freePort();
@@ -78,8 +85,8 @@ export async function startServer(env: Record<string, string>, opts: { dataDir?:
   const startedAt = performance.now();
   // What `npm start` runs (the start-up bundle, rebuilt when a source is newer); BENCH_SOURCE=1 runs the TypeScript through tsx.
   const entry = process.env.BENCH_SOURCE ? ['--import', 'tsx', 'src/cli/server.ts'] : ['scripts/start.mjs'];
-  // BENCH_SERVER_ARGS="--trace-gc …" adds node flags to the server (NODE_OPTIONS refuses some).
-  const nodeArgs = opts.nodeArgs ?? (process.env.BENCH_SERVER_ARGS ? process.env.BENCH_SERVER_ARGS.split(' ') : []);
+  // npm start's own node flags, then the bench's, or BENCH_SERVER_ARGS="--trace-gc …" (NODE_OPTIONS refuses some).
+  const nodeArgs = [...startFlags(), ...(opts.nodeArgs ?? (process.env.BENCH_SERVER_ARGS ? process.env.BENCH_SERVER_ARGS.split(' ') : []))];
   const proc = spawn(process.execPath, [...nodeArgs, ...entry], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
     // BENCH_SERVER_LOG=<file> keeps the server's log (warnings and errors) for a look after the run.

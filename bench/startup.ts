@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { flag, output, round, startServer, summary } from './lib.ts';
+import { flag, output, round, startFlags, startServer, summary } from './lib.ts';
 
 export async function run(args: string[]): Promise<void> {
   const runs = flag(args, '--runs', 5);
@@ -29,7 +29,7 @@ export async function run(args: string[]): Promise<void> {
   const e = summary(existing);
   const result = {
     bench: 'startup',
-    entry: process.env.BENCH_SOURCE ? 'tsx src/cli/server.ts' : 'scripts/start.mjs (npm start)',
+    entry: process.env.BENCH_SOURCE ? 'tsx src/cli/server.ts' : `node ${[...startFlags(), 'scripts/start.mjs'].join(' ')} (npm start)`,
     runs,
     fresh_ms: { median: f.p50, max: round(Math.max(...fresh)) },
     existing_ms: { median: e.p50, max: round(Math.max(...existing)), all: existing.map((x) => round(x)) },

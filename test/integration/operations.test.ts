@@ -87,6 +87,14 @@ describe('npm start', () => {
     assert.match(r.stderr, /PORT/);
   });
 
+  test("npm start's node flags (two V8 platform threads) are the ones the benches run the server with", async () => {
+    const { readFileSync } = await import('node:fs');
+    const { startFlags } = await import('../../bench/lib.ts');
+    const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start;
+    assert.deepEqual(startFlags(), ['--v8-pool-size=2']);
+    assert.equal(start, ['node', ...startFlags(), 'scripts/start.mjs'].join(' '));
+  });
+
   test('SIGTERM mid-round: the pool stops, the store closes, exit code 0, and nothing is lost', async () => {
     const { startServer, newUser, request } = await import('../../bench/lib.ts');
     const env = { SCRYPT_COST: '1024', DIFFICULTY: '6', SYSTEM_MINER: 'off', MINING_THREADS: '1' };
