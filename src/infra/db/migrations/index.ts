@@ -8,6 +8,7 @@ import * as m005 from './005-seal.ts';
 import * as m006 from './006-hot-paths.ts';
 import * as m007 from './007-race-losses.ts';
 import * as m008 from './008-pending-floor.ts';
+import * as m009 from './009-leaderboard.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-ledger': m001,
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006-hot-paths': m006,
   '007-race-losses': m007,
   '008-pending-floor': m008,
+  '009-leaderboard': m009,
 };
 
 export const migrationProvider: MigrationProvider = {
