@@ -50,6 +50,27 @@ describe('store upkeep (PGlite)', () => {
     assert.equal(never.runs, 0);
   });
 
+  test('VACUUM (FREEZE) once the oldest unfrozen transaction id is old enough, not before; the schedule runs it', async () => {
+    const age = async () =>
+      Number((await sql<{ a: number }>`SELECT age(datfrozenxid)::float8 AS a FROM pg_database WHERE datname = current_database()`.execute(store.db)).rows[0]!.a);
+    for (let i = 0; i < 20; i++) await sql`UPDATE banks SET balance_paise = balance_paise WHERE code = 'SBI'`.execute(store.db);
+    const before = await age();
+    const young = new StoreUpkeep(store.db, silent, 60_000, { afterXids: before + 1_000_000 });
+    await young.freezeIfDue();
+    assert.equal(young.freezes, 0, 'not yet due');
+    const old = new StoreUpkeep(store.db, silent, 60_000, { afterXids: 1 });
+    await old.freezeIfDue();
+    assert.equal(old.freezes, 1);
+    assert.ok((await age()) < before, `the oldest unfrozen id got younger: ${before} → ${await age()}`);
+    const timed = new StoreUpkeep(store.db, silent, 10, { afterXids: 1, checkEveryMs: 0 });
+    await timed.start();
+    for (let i = 0; i < 200 && timed.freezes === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await timed.close();
+    assert.ok(timed.freezes >= 1, 'the schedule froze');
+    await young.close();
+    await old.close();
+  });
+
   test("again only when the changes pass autovacuum's threshold: 50 + 10% of the rows counted at the last run", async () => {
     const upkeep = new StoreUpkeep(store.db, silent, 60_000);
     await upkeep.analyze();

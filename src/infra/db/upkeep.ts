@@ -11,6 +11,15 @@
  * The hot statements (idx_pay_many, idx_seal_view, idx_seal_write) do not
  * depend on it: they run with planner settings of their own (migration 006).
  * PostgreSQL needs none of this.
+ *
+ * Nor does PGlite freeze old transaction ids, which PostgreSQL's autovacuum
+ * does before they wrap around (2^31 transactions on, rows committed by an
+ * unfrozen one would look as if in the future: gone). Every
+ * `freezeCheckEveryMs` the age of the database's oldest unfrozen id is read;
+ * past `freezeAfterXids` (150 M, below autovacuum's 200 M: ~9 days at 200
+ * writing transactions a second) a `VACUUM (FREEZE)` runs. It holds the one
+ * connection while it reads the tables' pages not yet all-frozen, so it is rare
+ * by design; it also clears the dead rows the store otherwise keeps.
  */
 import { sql } from 'kysely';
 import type { Db } from './database.ts';
@@ -30,12 +39,21 @@ export class StoreUpkeep {
   private rowsAtLastRun = 0;
   /** ANALYZE runs done (for tests and metrics). */
   runs = 0;
+  /** VACUUM (FREEZE) runs done. */
+  freezes = 0;
+  private lastFreezeCheck = performance.now();
+  private readonly freezeAfterXids: number;
+  private readonly freezeCheckEveryMs: number;
 
   constructor(
     private readonly db: Db,
     private readonly log: UpkeepLog,
     private readonly checkEveryMs = 2_000,
-  ) {}
+    freeze: { readonly afterXids?: number; readonly checkEveryMs?: number } = {},
+  ) {
+    this.freezeAfterXids = freeze.afterXids ?? 150_000_000;
+    this.freezeCheckEveryMs = freeze.checkEveryMs ?? 600_000;
+  }
 
   /**
    * Starts an ANALYZE (in the background: start-up does not wait for it), now or `afterMs` from now,
@@ -83,6 +101,24 @@ export class StoreUpkeep {
     return this.running;
   }
 
+  /** Freezes the database's transaction ids if the oldest unfrozen one is `freezeAfterXids` old; a failure is logged. */
+  freezeIfDue(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.running ??= (async () => {
+      try {
+        const r = await sql<{ age: number }>`SELECT age(datfrozenxid)::float8 AS age FROM pg_database WHERE datname = current_database()`.execute(this.db);
+        if (Number(r.rows[0]?.age ?? 0) < this.freezeAfterXids) return;
+        await sql`VACUUM (FREEZE)`.execute(this.db);
+        this.freezes++;
+      } catch (e) {
+        this.log.warn({ err: e }, 'VACUUM (FREEZE) failed');
+      }
+    })().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
@@ -93,7 +129,11 @@ export class StoreUpkeep {
   private schedule(): void {
     if (this.closed) return;
     this.timer = setTimeout(() => {
-      void (this.due ? this.analyze() : Promise.resolve()).then(() => this.schedule());
+      const freeze = performance.now() - this.lastFreezeCheck >= this.freezeCheckEveryMs;
+      if (freeze) this.lastFreezeCheck = performance.now();
+      void (this.due ? this.analyze() : Promise.resolve())
+        .then(() => (freeze ? this.freezeIfDue() : undefined))
+        .then(() => this.schedule());
     }, this.checkEveryMs);
     this.timer.unref();
   }
