@@ -264,11 +264,9 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
       if (await preparedAtOnce) await onReady(true);
       else void readiness.whenReady().then(() => onReady(false)).catch((e: unknown) => log.error({ err: e }, 'start after recovery failed'));
     } catch (e) {
-      readiness.close();
       await upkeep?.close();
       await raceFold.close();
-      await hasher.close();
-      throw e;
+      throw e; // the readiness, the hasher and the store are closed below
     }
     return {
       config,

@@ -4,7 +4,7 @@
  * every response while it gets ready: ~90 compilations, a third of the
  * server's start-up on two cores. Wrapped here, each compiles the first
  * time its route is called (a few milliseconds, once); a route never called
- * never compiles. The schemas are the same; test/unit/api/route-schemas.test.ts
+ * never compiles. The schemas are the same; test/integration/route-schemas.test.ts
  * compiles every one of them eagerly, so a bad schema still fails the tests
  * rather than a first request.
  */

@@ -83,39 +83,34 @@ export class StoreUpkeep {
 
   /** One ANALYZE of the ledger's tables; a failure is logged, never thrown (the next check tries again). */
   analyze(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    this.running ??= (async () => {
+    return this.exclusive('ANALYZE', async () => {
       const changes = this.changes;
-      try {
-        await sql`ANALYZE ${TABLES}`.execute(this.db);
-        const r = await sql<{ n: number }>`SELECT coalesce(max(reltuples), 0)::float8 AS n FROM pg_class WHERE relname = 'transactions'`.execute(this.db);
-        this.rowsAtLastRun = Math.max(0, Number(r.rows[0]?.n ?? 0));
-        this.changes -= changes;
-        this.runs++;
-      } catch (e) {
-        this.log.warn({ err: e }, 'ANALYZE failed');
-      }
-    })().finally(() => {
-      this.running = null;
+      await sql`ANALYZE ${TABLES}`.execute(this.db);
+      const r = await sql<{ n: number }>`SELECT coalesce(max(reltuples), 0)::float8 AS n FROM pg_class WHERE relname = 'transactions'`.execute(this.db);
+      this.rowsAtLastRun = Math.max(0, Number(r.rows[0]?.n ?? 0));
+      this.changes -= changes;
+      this.runs++;
     });
-    return this.running;
   }
 
   /** Freezes the database's transaction ids if the oldest unfrozen one is `freezeAfterXids` old; a failure is logged. */
   freezeIfDue(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    this.running ??= (async () => {
-      try {
-        const r = await sql<{ age: number }>`SELECT age(datfrozenxid)::float8 AS age FROM pg_database WHERE datname = current_database()`.execute(this.db);
-        if (Number(r.rows[0]?.age ?? 0) < this.freezeAfterXids) return;
-        await sql`VACUUM (FREEZE)`.execute(this.db);
-        this.freezes++;
-      } catch (e) {
-        this.log.warn({ err: e }, 'VACUUM (FREEZE) failed');
-      }
-    })().finally(() => {
-      this.running = null;
+    return this.exclusive('VACUUM (FREEZE)', async () => {
+      const r = await sql<{ age: number }>`SELECT age(datfrozenxid)::float8 AS age FROM pg_database WHERE datname = current_database()`.execute(this.db);
+      if (Number(r.rows[0]?.age ?? 0) < this.freezeAfterXids) return;
+      await sql`VACUUM (FREEZE)`.execute(this.db);
+      this.freezes++;
     });
+  }
+
+  /** One piece of upkeep at a time (a call while one runs gets that one); none once closed; a failure is logged. */
+  private exclusive(what: string, work: () => Promise<void>): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.running ??= work()
+      .catch((e: unknown) => this.log.warn({ err: e }, `${what} failed`))
+      .finally(() => {
+        this.running = null;
+      });
     return this.running;
   }
 
