@@ -7,9 +7,12 @@
 //
 // The worker threads' entry files are named as their source twins
 // (`new URL('./hash-worker-entry.mjs', import.meta.url)` finds dist/'s when
-// it runs from dist/). Packages that load files of their own at run time
-// (PGlite's WebAssembly and data, Swagger UI's assets), the drivers that are
-// loaded only when configured, and native code stay outside the bundle.
+// it runs from dist/). PGlite (it loads its WebAssembly and data beside its
+// own files), the drivers that are loaded only when configured, and native
+// code stay outside the bundle. Swagger UI and @fastify/static are inside it
+// (loading them from node_modules took ~80 ms of the main thread at start):
+// src/api/server.ts names Swagger UI's asset folder, which its own code would
+// look for beside itself.
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -19,7 +22,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const DIST = path.join(ROOT, 'dist');
 export const STAMP = path.join(DIST, '.built');
 
-const EXTERNAL = ['@electric-sql/pglite', '@electric-sql/pglite/*', 'pg', 'pg-native', 'ioredis', '@fastify/swagger-ui', '@fastify/static', 'tsx', 'tsx/*', 'esbuild'];
+const EXTERNAL = ['@electric-sql/pglite', '@electric-sql/pglite/*', 'pg', 'pg-native', 'ioredis', 'tsx', 'tsx/*', 'esbuild'];
 
 export async function buildBundle({ quiet = false } = {}) {
   const t0 = Date.now();

@@ -67,9 +67,14 @@ export interface LedgerOptions {
   readonly boardStaleMs?: number;
   /** Hears every HTTP route as it is added (tests check every route's schemas with it). */
   readonly onRoute?: (route: RouteOptions) => void;
+  /** When the hashing threads start if no round needed them first (default 1 s after start; tests set it). */
+  readonly hasherLaunchMs?: number;
   /** The pool defers a block's losses above this many racing miners (default 256; migration 007). */
   readonly deferLossesAbove?: number;
 }
+
+/** When the hashing threads start if no round has needed them before (after the server listens). */
+const HASHER_LAUNCH_MS = 1_000;
 
 /** The store a config names; `started`: the embedded database's thread, already started for it (server.ts). */
 export function storeOptionsFor(config: Config, started?: StartedThread): StoreOptions {
@@ -254,9 +259,17 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
       });
       const onReady = async (prepared: boolean) => {
         if (!prepared) await prepare();
+        // The hashing threads as soon as a round needs them, else a second after start: creating them
+        // takes the event loop ~10 ms each, which the first requests (the readiness probe) need.
+        let launched = false;
+        const launchThreads = () => {
+          if (launched) return;
+          launched = true;
+          hasher.launch().catch((e: unknown) => log.error({ err: e }, 'the hasher did not start'));
+        };
+        pool.onRound((job) => job && launchThreads());
+        setTimeout(launchThreads, opts.hasherLaunchMs ?? HASHER_LAUNCH_MS).unref();
         await pool.start(); // its first round waits for the hashing threads
-        // The threads after the server listens (creating them takes the event loop ~10 ms each).
-        setTimeout(() => hasher.launch().catch((e: unknown) => log.error({ err: e }, 'the hasher did not start')), 0);
         // Statistics a second later: the first requests (the readiness probe among them) do not queue
         // behind an ANALYZE on the embedded store's single connection. close() waits for it.
         void upkeep?.start(1_000);
