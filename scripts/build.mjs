@@ -14,7 +14,7 @@
 // src/api/server.ts names Swagger UI's asset folder, which its own code would
 // look for beside itself.
 import { build } from 'esbuild';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,11 +24,34 @@ export const STAMP = path.join(DIST, '.built');
 
 const EXTERNAL = ['@electric-sql/pglite', '@electric-sql/pglite/*', 'pg', 'pg-native', 'ioredis', 'tsx', 'tsx/*', 'esbuild'];
 
+// The server's main module is CommonJS (dist/compose.cjs) so that it can run with V8's code cache
+// (src/cli/code-cache.ts; Node 20 caches no ES module). In dist/server.mjs, src/cli/server.ts's
+// import of the composition root loads it so; tests and tools import the TypeScript as it is.
+const COMPOSE = path.join(ROOT, 'src', 'compose.ts');
+const composeViaCodeCache = {
+  name: 'compose-via-code-cache',
+  setup(b) {
+    b.onResolve({ filter: /compose\.ts$/ }, (args) =>
+      path.resolve(args.resolveDir, args.path) === COMPOSE && args.importer === path.join(ROOT, 'src', 'cli', 'server.ts') ? { path: 'compose', namespace: 'idx-cached' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'idx-cached' }, () => ({
+      resolveDir: ROOT,
+      loader: 'js',
+      contents: [
+        `import { fileURLToPath } from 'node:url';`,
+        `import { loadCommonJs } from ${JSON.stringify(path.join(ROOT, 'src', 'cli', 'code-cache.ts'))};`,
+        `export const codeCache = loadCommonJs(fileURLToPath(new URL('./compose.cjs', import.meta.url)));`,
+        `export const { createLedger, storeOptionsFor } = codeCache.exports;`,
+      ].join('\n'),
+    }));
+  },
+};
+
 export async function buildBundle({ quiet = false } = {}) {
   const t0 = Date.now();
   mkdirSync(DIST, { recursive: true });
   // Chunks are content-named: remove the last build's so that none is left behind.
-  for (const f of readdirSync(DIST)) if (/\.(mjs|map)$/.test(f) || f === '.built') rmSync(path.join(DIST, f));
+  for (const f of readdirSync(DIST)) if (/\.(mjs|cjs|map|cache|tmp)$/.test(f) || f === '.built') rmSync(path.join(DIST, f));
   await build({
     absWorkingDir: ROOT,
     entryPoints: {
@@ -46,10 +69,34 @@ export async function buildBundle({ quiet = false } = {}) {
     external: EXTERNAL,
     // CommonJS packages inside an ES module bundle still call require() for Node's built-ins.
     banner: { js: "import { createRequire as __idxCreateRequire } from 'node:module'; const require = __idxCreateRequire(import.meta.url);" },
+    plugins: [composeViaCodeCache],
     sourcemap: true,
     legalComments: 'none',
     logLevel: 'warning',
   });
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: { compose: 'src/compose.ts' },
+    outdir: DIST,
+    outExtension: { '.js': '.cjs' },
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: EXTERNAL,
+    // Its modules find their files (worker entries, the project root) from dist/, as in the ES build.
+    define: { 'import.meta.url': '__idx_import_meta_url' },
+    // import() of a package becomes require(): Node 20 loses a cached script's import() callback.
+    supported: { 'dynamic-import': false },
+    banner: { js: "const __idx_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
+    // No comments or indentation: less text to read, hash and scan at each start, and all of it
+    // ASCII (a comment with one non-ASCII character made V8 hold the whole text as UTF-16).
+    minifyWhitespace: true,
+    sourcemap: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  if (/\bimport\(/.test(readFileSync(path.join(DIST, 'compose.cjs'), 'utf8'))) throw new Error('dist/compose.cjs calls import(), which fails when it runs from its code cache');
   writeFileSync(STAMP, `${new Date().toISOString()}\n`);
   if (!quiet) console.log(`idxchain build: the start-up bundle in dist/ in ${((Date.now() - t0) / 1000).toFixed(1)} s.`);
 }

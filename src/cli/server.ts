@@ -2,6 +2,12 @@
 import os from 'node:os';
 import { ConfigError, parseConfig } from '../infra/config.ts';
 import { startPgliteThread } from '../infra/db/pglite-runner.ts';
+import type { CachedModule } from './code-cache.ts';
+
+/** What the start-up bundle adds to the composition root's module (scripts/build.mjs): its V8 code cache. */
+interface Bundled {
+  readonly codeCache?: CachedModule<unknown>;
+}
 
 async function main(): Promise<void> {
   let config;
@@ -16,7 +22,8 @@ async function main(): Promise<void> {
   }
   // The embedded database opens on its own thread while the rest of the server loads (start-up time).
   const started = config.databaseUrl === null ? startPgliteThread(config.dataDir) : null;
-  const { createLedger, storeOptionsFor } = await import('../compose.ts');
+  const compose: typeof import('../compose.ts') & Bundled = await import('../compose.ts');
+  const { createLedger, storeOptionsFor } = compose;
   let ledger;
   try {
     ledger = await createLedger({ config, store: storeOptionsFor(config, started ?? undefined) });
@@ -48,6 +55,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   log.info({ store: ledger.store.kind, location: ledger.store.location, difficulty: config.difficulty, batch: config.batchSize }, 'idxchain ready');
+  // From the start-up bundle: keep what V8 compiled to start, for the next start (once, when there was no cache).
+  if (compose.codeCache) setImmediate(() => compose.codeCache!.save() && log.info({ file: compose.codeCache!.cacheFile }, 'code cache written'));
 }
 
 void main();

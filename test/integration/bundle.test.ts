@@ -1,11 +1,12 @@
 /**
  * `npm start` runs the start-up bundle (dist/): built when missing or older
  * than a source, and a working server from it: the ledger, the dashboard's
- * files (found from dist/ as from src/) and a clean stop.
+ * files (found from dist/ as from src/), Swagger UI's, the code cache it
+ * writes for the next start, and a clean stop.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { needsBuild } from '../../scripts/bundle-state.mjs';
@@ -62,6 +63,10 @@ describe('the start-up bundle', () => {
       assert.equal((await request(`${url}/vendor/preact.mjs`, 'GET')).status, 200, 'vendor modules found from dist/');
       const pool = (await request(`${url}/api/mining/pool-status`, 'GET')).body as { pool: { engine: string } };
       assert.ok(['native', 'wasm', 'js'].includes(pool.pool.engine));
+      const docs = await request(`${url}/docs/static/swagger-ui.css`, 'GET');
+      assert.equal(docs.status, 200, "Swagger UI's assets found from dist/");
+      // V8's code cache of the main module, for the next start (src/cli/code-cache.ts).
+      await waitFor('the code cache', async () => readdirSync(path.resolve('dist')).some((f) => /^compose\.cjs\.[0-9a-f]{16}\.cache$/.test(f)));
     } finally {
       proc.kill('SIGTERM');
     }

@@ -1,0 +1,95 @@
+/**
+ * V8's code cache for the start-up bundle's main module (dist/compose.cjs).
+ *
+ * Loading that module (~4 MB: the server, Fastify, Kysely, TypeBox, Ajv...)
+ * parses and compiles it, and building the server compiles every function
+ * it calls: ~250 ms of the main thread at each start, beside the database
+ * thread opening PGlite on a two-core machine. Node 20 has no compile cache
+ * for ES modules, so the bundle's main module is CommonJS, run as a
+ * `vm.Script` given the bytecode V8 produced at an earlier start
+ * (`cachedData`). After the server listens, `save()` writes what V8 compiled
+ * so far (the module and every function the start-up ran) for the next start.
+ *
+ * The cache's name carries a hash of the module's text: V8 checks only the
+ * text's length (and its own version and flags), so a rebuilt module never
+ * meets an old cache. A cache V8 refuses (another Node, other flags) is
+ * compiled without and replaced. Nothing here can stop a start: a cache that
+ * cannot be read or written is only slower.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import vm from 'node:vm';
+
+export type CacheState = 'used' | 'rejected' | 'absent';
+
+export interface CachedModule<T> {
+  readonly exports: T;
+  /** Whether this start ran from a cache: 'used', 'rejected' by V8, or 'absent'. */
+  readonly cache: CacheState;
+  /** The cache file for this module text. */
+  readonly cacheFile: string;
+  /** Writes the code compiled so far for the next start, unless this start used a cache (once). False when nothing was written. */
+  save(): boolean;
+}
+
+/** The cache file of a module text: `<file>.<hash of the text>.cache`. */
+export function cacheFileFor(file: string, text: Uint8Array): string {
+  return `${file}.${createHash('sha256').update(text).digest('hex').slice(0, 16)}.cache`;
+}
+
+/**
+ * Runs a CommonJS module (its own `require`, `module`, `__dirname`) with V8's code cache when there
+ * is one. The module may not use `import()`: Node 20 loses a cached script's import() callback, so
+ * the build turns each into a `require()` (scripts/build.mjs).
+ */
+export function loadCommonJs<T>(file: string): CachedModule<T> {
+  const text = readFileSync(file);
+  const cacheFile = cacheFileFor(file, text);
+  const source = text.toString('utf8');
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  // Node's own CommonJS wrapper, on the module's first line: its line numbers stay as they are.
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, {
+    filename: file,
+    ...(cachedData ? { cachedData } : {}),
+  });
+  const cache: CacheState = cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'used';
+  const module = { exports: {} as T };
+  const wrapper = script.runInThisContext() as (exports: T, require: NodeJS.Require, module: { exports: T }, filename: string, dirname: string) => void;
+  wrapper.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
+  let saved = cache === 'used';
+  return {
+    exports: module.exports,
+    cache,
+    cacheFile,
+    save() {
+      if (saved) return false;
+      saved = true;
+      try {
+        const tmp = `${cacheFile}.${process.pid}.tmp`;
+        writeFileSync(tmp, script.createCachedData());
+        renameSync(tmp, cacheFile);
+        removeStale(file, cacheFile);
+        return true;
+      } catch {
+        return false; // a read-only install: every start compiles
+      }
+    },
+  };
+}
+
+/** Caches of earlier texts of the module (a rebuild removes them too; this covers a module replaced by hand). */
+function removeStale(file: string, keep: string): void {
+  const dir = path.dirname(file);
+  const prefix = `${path.basename(file)}.`;
+  for (const f of readdirSync(dir)) {
+    const p = path.join(dir, f);
+    if (p !== keep && f.startsWith(prefix) && f.endsWith('.cache')) rmSync(p, { force: true });
+  }
+}
