@@ -34,8 +34,11 @@ export class HashRateMeter {
   /** Hashes per second over the last full window (the current partial second excluded when possible). */
   rate(minerIdx: string): number {
     const b = this.buckets.get(minerIdx);
-    if (!b) return 0;
-    const sec = Math.floor(this.now() / 1000);
+    return b ? this.rateOf(b, this.now()) : 0;
+  }
+
+  private rateOf(b: Float64Array, now: number): number {
+    const sec = Math.floor(now / 1000);
     let sum = 0;
     let oldest = sec;
     for (let i = 0; i < b.length; i += 2) {
@@ -45,7 +48,7 @@ export class HashRateMeter {
         if (s < oldest) oldest = s;
       }
     }
-    const span = Math.max(1, sec - oldest + (this.now() % 1000) / 1000);
+    const span = Math.max(1, sec - oldest + (now % 1000) / 1000);
     return sum / span;
   }
 
@@ -60,14 +63,16 @@ export class HashRateMeter {
 
   allRates(): Map<string, number> {
     const out = new Map<string, number>();
-    for (const k of this.buckets.keys()) out.set(k, this.rate(k));
+    const now = this.now();
+    for (const [k, b] of this.buckets) out.set(k, this.rateOf(b, now));
     return out;
   }
 
   /** The sum of every miner's rate. */
   poolRate(): number {
     let sum = 0;
-    for (const k of this.buckets.keys()) sum += this.rate(k);
+    const now = this.now(); // one clock read for all (pool-status at 10,000 miners read it 20,000 times)
+    for (const b of this.buckets.values()) sum += this.rateOf(b, now);
     return sum;
   }
 }
