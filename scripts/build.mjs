@@ -28,7 +28,7 @@ const EXTERNAL = ['@electric-sql/pglite', '@electric-sql/pglite/*', 'pg', 'pg-na
 // (src/cli/code-cache.ts; Node 20 caches no ES module). In dist/server.mjs, src/cli/server.ts's
 // import of the composition root loads it so; tests and tools import the TypeScript as it is.
 const COMPOSE = path.join(ROOT, 'src', 'compose.ts');
-const composeViaCodeCache = {
+const composeViaCodeCache = (names) => ({
   name: 'compose-via-code-cache',
   setup(b) {
     b.onResolve({ filter: /compose\.ts$/ }, (args) =>
@@ -41,11 +41,17 @@ const composeViaCodeCache = {
         `import { fileURLToPath } from 'node:url';`,
         `import { loadCommonJs } from ${JSON.stringify(path.join(ROOT, 'src', 'cli', 'code-cache.ts'))};`,
         `export const codeCache = loadCommonJs(fileURLToPath(new URL('./compose.cjs', import.meta.url)));`,
-        `export const { createLedger, storeOptionsFor } = codeCache.exports;`,
+        `export const { ${names.join(', ')} } = codeCache.exports;`,
       ].join('\n'),
     }));
   },
-};
+});
+
+/** The names compose.ts exports (its values; a CommonJS build's metafile lists none). */
+async function composeExports() {
+  const r = await build({ absWorkingDir: ROOT, entryPoints: [COMPOSE], bundle: false, format: 'esm', write: false, metafile: true, outdir: DIST, logLevel: 'error' });
+  return Object.values(r.metafile.outputs).flatMap((o) => o.exports);
+}
 
 export async function buildBundle({ quiet = false } = {}) {
   const t0 = Date.now();
@@ -69,7 +75,7 @@ export async function buildBundle({ quiet = false } = {}) {
     external: EXTERNAL,
     // CommonJS packages inside an ES module bundle still call require() for Node's built-ins.
     banner: { js: "import { createRequire as __idxCreateRequire } from 'node:module'; const require = __idxCreateRequire(import.meta.url);" },
-    plugins: [composeViaCodeCache],
+    plugins: [composeViaCodeCache(await composeExports())],
     sourcemap: true,
     legalComments: 'none',
     logLevel: 'warning',

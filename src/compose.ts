@@ -151,6 +151,7 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
       })
       .then((h) => (log.info({ engine: h.engine, threads: h.threads }, 'hash engine selected'), h)),
   );
+  let launchTimer: NodeJS.Timeout | undefined; // the hashing threads' launch if no round asks first
   const store = await openStore(opts.store ?? storeOptionsFor(config));
   const readiness = new StoreReadiness(store.db, log.child({ module: 'store' }));
   try {
@@ -268,7 +269,8 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
           hasher.launch().catch((e: unknown) => log.error({ err: e }, 'the hasher did not start'));
         };
         pool.onRound((job) => job && launchThreads());
-        setTimeout(launchThreads, opts.hasherLaunchMs ?? HASHER_LAUNCH_MS).unref();
+        launchTimer = setTimeout(launchThreads, opts.hasherLaunchMs ?? HASHER_LAUNCH_MS);
+        launchTimer.unref();
         await pool.start(); // its first round waits for the hashing threads
         // Statistics a second later: the first requests (the readiness probe among them) do not queue
         // behind an ANALYZE on the embedded store's single connection. close() waits for it.
@@ -295,6 +297,7 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
       close: async () => {
         // The pool first (an in-flight seal finishes), its deferred losses folded, then HTTP, then the store.
         readiness.close();
+        clearTimeout(launchTimer);
         await upkeep?.close();
         await pool.close();
         await hasher.close(); // the pool closes it too, if it ever started
