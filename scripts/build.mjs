@@ -10,9 +10,9 @@
 // it runs from dist/). PGlite (it loads its WebAssembly and data beside its
 // own files), the drivers that are loaded only when configured, and native
 // code stay outside the bundle. Swagger UI and @fastify/static are inside it
-// (loading them from node_modules took ~80 ms of the main thread at start):
-// src/api/server.ts names Swagger UI's asset folder, which its own code would
-// look for beside itself.
+// (loading them from node_modules took ~80 ms of the main thread at start);
+// Swagger UI's modules are given their folder in node_modules, where its
+// assets are (ownFolder below).
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -44,6 +44,23 @@ const composeViaCodeCache = (names) => ({
         `export const { ${names.join(', ')} } = codeCache.exports;`,
       ].join('\n'),
     }));
+  },
+});
+
+/**
+ * A bundled package that finds files beside its own code (`__dirname`): give its modules the folder
+ * they have in node_modules, found at run time (Swagger UI serves its assets from there).
+ */
+const ownFolder = (pkg) => ({
+  name: `own-folder:${pkg}`,
+  setup(b) {
+    const root = path.join(ROOT, 'node_modules', ...pkg.split('/'));
+    b.onLoad({ filter: /\.js$/ }, async (args) => {
+      if (!args.path.startsWith(root + path.sep)) return undefined;
+      const sub = path.relative(root, path.dirname(args.path)).split(path.sep).filter(Boolean);
+      const dir = `require('node:path').join(require('node:path').dirname(require.resolve(${JSON.stringify(`${pkg}/package.json`)})), ${sub.map((p) => JSON.stringify(p)).join(', ') || "'.'"})`;
+      return { contents: `var __dirname = ${dir};\n${readFileSync(args.path, 'utf8')}`, loader: 'js', resolveDir: path.dirname(args.path) };
+    });
   },
 });
 
@@ -89,12 +106,15 @@ export async function buildBundle({ quiet = false } = {}) {
     format: 'cjs',
     platform: 'node',
     target: 'node20',
-    external: EXTERNAL,
+    external: [...EXTERNAL, '@fastify/swagger-ui/package.json'],
     // Its modules find their files (worker entries, the project root) from dist/, as in the ES build.
     define: { 'import.meta.url': '__idx_import_meta_url' },
     // import() of a package becomes require(): Node 20 loses a cached script's import() callback.
     supported: { 'dynamic-import': false },
-    banner: { js: "const __idx_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
+    // "use strict" first: a banner before esbuild's own directive would leave the module sloppy, where
+    // the ES modules it bundles (and the CommonJS ones, inside the ES bundle) always ran strict.
+    banner: { js: "'use strict';const __idx_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
+    plugins: [ownFolder('@fastify/swagger-ui')],
     // No comments or indentation: less text to read, hash and scan at each start, and all of it
     // ASCII (a comment with one non-ASCII character made V8 hold the whole text as UTF-16).
     minifyWhitespace: true,

@@ -11,9 +11,6 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import FindMyWay from 'find-my-way';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import type { AppDeps } from '../app/deps.ts';
 import { userExists } from '../infra/db/repos/users.ts';
 import { appendAudit } from '../infra/db/repos/audit.ts';
@@ -146,9 +143,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
   });
-  // Swagger UI's assets from its package (it is bundled into dist/, where its own __dirname is not its folder).
-  const ui = swaggerUiFiles();
-  await app.register(swaggerUi, { routePrefix: '/docs', baseDir: ui, logo: { type: 'image/svg+xml', content: readFileSync(path.join(ui, 'logo.svg')) } });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const { deps } = opts;
   await app.register(authPlugin, { tokens: deps.tokens, userExists: (idx) => userExists(deps.db, idx) });
@@ -197,9 +192,4 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   await app.register(blockRoutes, { deps });
   for (const plugin of opts.plugins ?? []) await plugin(app as unknown as FastifyInstance);
   return app as unknown as FastifyInstance;
-}
-
-/** The folder of Swagger UI's static files (its package's static/). */
-function swaggerUiFiles(): string {
-  return path.join(path.dirname(createRequire(import.meta.url).resolve('@fastify/swagger-ui/package.json')), 'static');
 }

@@ -12,12 +12,15 @@
  *
  * The cache's name carries a hash of the module's text: V8 checks only the
  * text's length (and its own version and flags), so a rebuilt module never
- * meets an old cache. A cache V8 refuses (another Node, other flags) is
+ * meets an old cache. V8 does not check the cache's bytes either (a damaged
+ * one crashes the process), so the file starts with their SHA-256 and is
+ * written to a file of its own, flushed, then renamed into place. A cache
+ * that is damaged, or that V8 refuses (another Node, other flags), is
  * compiled without and replaced. Nothing here can stop a start: a cache that
  * cannot be read or written is only slower.
  */
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
@@ -26,7 +29,7 @@ export type CacheState = 'used' | 'rejected' | 'absent';
 
 export interface CachedModule<T> {
   readonly exports: T;
-  /** Whether this start ran from a cache: 'used', 'rejected' by V8, or 'absent'. */
+  /** Whether this start ran from a cache: 'used', 'rejected' (damaged, or refused by V8), or 'absent'. */
   readonly cache: CacheState;
   /** The cache file for this module text. */
   readonly cacheFile: string;
@@ -48,18 +51,19 @@ export function loadCommonJs<T>(file: string): CachedModule<T> {
   const text = readFileSync(file);
   const cacheFile = cacheFileFor(file, text);
   const source = text.toString('utf8');
-  let cachedData: Buffer | undefined;
+  let stored: Buffer | null;
   try {
-    cachedData = readFileSync(cacheFile);
+    stored = readFileSync(cacheFile);
   } catch {
-    cachedData = undefined;
+    stored = null;
   }
+  const cachedData = stored === null ? undefined : intact(stored);
   // Node's own CommonJS wrapper, on the module's first line: its line numbers stay as they are.
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, {
     filename: file,
     ...(cachedData ? { cachedData } : {}),
   });
-  const cache: CacheState = cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'used';
+  const cache: CacheState = stored === null ? 'absent' : cachedData === undefined || script.cachedDataRejected ? 'rejected' : 'used';
   const module = { exports: {} as T };
   const wrapper = script.runInThisContext() as (exports: T, require: NodeJS.Require, module: { exports: T }, filename: string, dirname: string) => void;
   wrapper.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
@@ -71,17 +75,37 @@ export function loadCommonJs<T>(file: string): CachedModule<T> {
     save() {
       if (saved) return false;
       saved = true;
+      const data = script.createCachedData();
+      const tmp = `${cacheFile}.${randomUUID()}.tmp`;
       try {
-        const tmp = `${cacheFile}.${process.pid}.tmp`;
-        writeFileSync(tmp, script.createCachedData());
+        const fd = openSync(tmp, 'wx');
+        try {
+          writeSync(fd, createHash('sha256').update(data).digest());
+          writeSync(fd, data);
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
         renameSync(tmp, cacheFile);
         removeStale(file, cacheFile);
         return true;
       } catch {
+        try {
+          rmSync(tmp, { force: true });
+        } catch {
+          // nothing was written there
+        }
         return false; // a read-only install: every start compiles
       }
     },
   };
+}
+
+/** The cache's bytes if they are the ones hashed at their head (SHA-256, 32 bytes), else undefined. */
+function intact(stored: Buffer): Buffer | undefined {
+  if (stored.length <= 32) return undefined;
+  const data = stored.subarray(32);
+  return createHash('sha256').update(data).digest().equals(stored.subarray(0, 32)) ? data : undefined;
 }
 
 /** Caches of earlier texts of the module (a rebuild removes them too; this covers a module replaced by hand). */
@@ -90,6 +114,6 @@ function removeStale(file: string, keep: string): void {
   const prefix = `${path.basename(file)}.`;
   for (const f of readdirSync(dir)) {
     const p = path.join(dir, f);
-    if (p !== keep && f.startsWith(prefix) && f.endsWith('.cache')) rmSync(p, { force: true });
+    if (p !== keep && f.startsWith(prefix) && (f.endsWith('.cache') || f.endsWith('.tmp'))) rmSync(p, { force: true });
   }
 }

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { needsBuild } from '../../scripts/bundle-state.mjs';
@@ -65,6 +65,9 @@ describe('the start-up bundle', () => {
       assert.ok(['native', 'wasm', 'js'].includes(pool.pool.engine));
       const docs = await request(`${url}/docs/static/swagger-ui.css`, 'GET');
       assert.equal(docs.status, 200, "Swagger UI's assets found from dist/");
+      assert.equal((await request(`${url}/docs/nope`, 'GET')).status, 404, 'no route beyond its own');
+      // Strict, as the ES modules it bundles are: a banner before esbuild's directive would make it sloppy.
+      assert.ok(readFileSync(path.resolve('dist', 'compose.cjs'), 'utf8').startsWith("'use strict';"));
       // V8's code cache of the main module, for the next start (src/cli/code-cache.ts).
       await waitFor('the code cache', async () => readdirSync(path.resolve('dist')).some((f) => /^compose\.cjs\.[0-9a-f]{16}\.cache$/.test(f)));
     } finally {

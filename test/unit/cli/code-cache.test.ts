@@ -1,6 +1,7 @@
 /** V8's code cache for the bundle's main module: written once, used at the next start, never a stale or refused one. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -20,9 +21,9 @@ const os = require('node:os');
 module.exports = { double: (n) => n * 2, dir: __dirname, hasRequire: typeof os.cpus === 'function', id: '${process.pid}-${++unique}' };
 `;
 
-/** How another process loads it: the cache state and double(4). */
-function loadElsewhere(file: string): string {
-  const code = `import { loadCommonJs } from ${JSON.stringify(path.resolve('src/cli/code-cache.ts'))}; const m = loadCommonJs(${JSON.stringify(file)}); console.log(m.cache, m.exports.double(4));`;
+/** How another process loads it: the cache state and double(4); `save`: then saves, as a server does once it listens. */
+function loadElsewhere(file: string, save = false): string {
+  const code = `import { loadCommonJs } from ${JSON.stringify(path.resolve('src/cli/code-cache.ts'))}; const m = loadCommonJs(${JSON.stringify(file)}); console.log(m.cache, m.exports.double(4));${save ? ' m.save();' : ''}`;
   return execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8' }).trim();
 }
 
@@ -63,11 +64,26 @@ describe('code cache', () => {
     assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.cache')), [path.basename(next.cacheFile)]);
   });
 
+  test('a damaged cache (its length kept, its bytes zeroed) is compiled without and replaced, never run', () => {
+    const dir = tempDir('idx-cc-');
+    const file = path.join(dir, 'mod.cjs');
+    writeFileSync(file, moduleText());
+    const first = loadCommonJs<Mod>(file);
+    assert.equal(first.save(), true);
+    const stored = readFileSync(first.cacheFile);
+    stored.fill(0, Math.floor(stored.length / 2));
+    writeFileSync(first.cacheFile, stored);
+    // V8 checks a cache's length and header, not its bytes: run from these it would crash the process.
+    assert.equal(loadElsewhere(file, true), 'rejected 8');
+    assert.equal(loadElsewhere(file), 'used 8', 'the start that refused it wrote a good one');
+  });
+
   test('a cache V8 refuses is compiled without and replaced', () => {
     const dir = tempDir('idx-cc-');
     const file = path.join(dir, 'mod.cjs');
     writeFileSync(file, moduleText());
-    writeFileSync(cacheFileFor(file, readFileSync(file)), Buffer.from('not a code cache'));
+    const garbage = Buffer.from('not a code cache');
+    writeFileSync(cacheFileFor(file, readFileSync(file)), Buffer.concat([createHash('sha256').update(garbage).digest(), garbage]));
     const refused = loadCommonJs<Mod>(file);
     assert.equal(refused.cache, 'rejected');
     assert.equal(refused.exports.double(5), 10);
