@@ -140,9 +140,9 @@ export async function createLedger(opts: LedgerOptions): Promise<Ledger> {
         );
   const engine = selectEngine(config.hashEngine ?? undefined);
   for (const note of engine.notes) log.info({ note }, 'hash engine');
-  // The hashing threads start once the store is ready (launch() in onReady): on two cores, threads
-  // booting beside the store's and the server's own would slow both down (start-up time). Threads
-  // that cannot start leave the pool to the single-thread twin, with a warning.
+  // The hashing threads start after the store is ready, when a round first needs them (launchThreads
+  // in onReady): on two cores, threads booting beside the store's and the server's own would slow
+  // both down (start-up time). Threads that cannot start leave the pool to the single-thread twin.
   const hasher = deferHasher({ engine: engine.name, threads: config.miningThreads }, () =>
     createHasher({ threads: config.miningThreads, engine: engine.name, nice: config.miningNice, adapt: config.miningThreadsAdapt })
       .catch((e: unknown) => {

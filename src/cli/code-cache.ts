@@ -39,7 +39,11 @@ export interface CachedModule<T> {
 
 /** The cache file of a module text: `<file>.<hash of the text>.cache`. */
 export function cacheFileFor(file: string, text: Uint8Array): string {
-  return `${file}.${createHash('sha256').update(text).digest('hex').slice(0, 16)}.cache`;
+  return `${file}.${sha256(text).toString('hex').slice(0, 16)}.cache`;
+}
+
+function sha256(bytes: Uint8Array): Buffer {
+  return createHash('sha256').update(bytes).digest();
 }
 
 /**
@@ -80,7 +84,7 @@ export function loadCommonJs<T>(file: string): CachedModule<T> {
       try {
         const fd = openSync(tmp, 'wx');
         try {
-          writeSync(fd, createHash('sha256').update(data).digest());
+          writeSync(fd, sha256(data));
           writeSync(fd, data);
           fsyncSync(fd);
         } finally {
@@ -105,7 +109,7 @@ export function loadCommonJs<T>(file: string): CachedModule<T> {
 function intact(stored: Buffer): Buffer | undefined {
   if (stored.length <= 32) return undefined;
   const data = stored.subarray(32);
-  return createHash('sha256').update(data).digest().equals(stored.subarray(0, 32)) ? data : undefined;
+  return sha256(data).equals(stored.subarray(0, 32)) ? data : undefined;
 }
 
 /** Caches of earlier texts of the module (a rebuild removes them too; this covers a module replaced by hand). */

@@ -56,7 +56,8 @@ async function main(): Promise<void> {
   }
   log.info({ store: ledger.store.kind, location: ledger.store.location, difficulty: config.difficulty, batch: config.batchSize }, 'idxchain ready');
   // From the start-up bundle: keep what V8 compiled to start, for the next start (once, when there was no cache).
-  if (compose.codeCache) setImmediate(() => compose.codeCache!.save() && log.info({ file: compose.codeCache!.cacheFile }, 'code cache written'));
+  const cache = compose.codeCache;
+  if (cache) setImmediate(() => cache.save() && log.info({ file: cache.cacheFile }, 'code cache written'));
 }
 
 void main();

@@ -61,10 +61,14 @@ export class HashRateMeter {
     this.totals.delete(minerIdx);
   }
 
-  allRates(): Map<string, number> {
+  /** The rates of these miners (0 for one never measured), on one clock reading. */
+  ratesOf(miners: Iterable<string>): Map<string, number> {
     const out = new Map<string, number>();
     const now = this.now();
-    for (const [k, b] of this.buckets) out.set(k, this.rateOf(b, now));
+    for (const m of miners) {
+      const b = this.buckets.get(m);
+      out.set(m, b ? this.rateOf(b, now) : 0);
+    }
     return out;
   }
 

@@ -56,7 +56,7 @@ export async function recordStopped(db: Db, userIdx: string, rate: string | null
 /** Every active miner's measured rate into hash_rate_per_second; a failure is logged, not thrown. */
 export async function saveRates(db: Db, miners: Iterable<string>, meter: HashRateMeter, log: PoolLog): Promise<void> {
   const rates = new Map<string, string>();
-  for (const m of miners) rates.set(m, meter.rate(m).toFixed(2));
+  for (const [m, r] of meter.ratesOf(miners)) rates.set(m, r.toFixed(2));
   try {
     await saveHashRates(db, rates);
   } catch (e) {
