@@ -7,16 +7,13 @@
  * node-postgres sends them (the server infers their types from the SQL, which
  * casts where it matters). Parameterless SQL goes as one simple query, which
  * may hold several statements (migrations); the last result is returned.
+ * The messages are written here into one buffer of their own (PGlite's writer
+ * allocates per message), PGlite's answer is taken as bytes, unparsed
+ * (`execProtocolRawStream`), and read by pglite-results.ts, so on the server
+ * the database thread only moves bytes in and out of the backend.
  */
-import type { PGlite, Results } from '@electric-sql/pglite';
-
-type Serialize = typeof import('@electric-sql/pglite').protocol.serialize;
-type ParseResults = typeof import('@electric-sql/pglite').parse.parseResults;
-
-export interface ProtocolApi {
-  readonly serialize: Serialize;
-  readonly parseResults: ParseResults;
-}
+import type { PGlite } from '@electric-sql/pglite';
+import { parsedIn, readResponse, type StatementResult } from './pglite-results.ts';
 
 /** A parameter as text, or null (node-postgres's prepareValue, without its local-time dates). */
 export function toText(v: unknown): string | null {
@@ -37,18 +34,6 @@ function arrayLiteral(a: readonly unknown[]): string {
     return `"${t.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
   });
   return `{${parts.join(',')}}`;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
 }
 
 /**
@@ -73,7 +58,7 @@ export class StatementCache {
   }
 
   remember(sql: string, name: string): void {
-    if (this.names.size < this.max) this.names.set(sql, name);
+    if (this.names.size < this.max && !this.names.has(sql)) this.names.set(sql, name);
   }
 
   get size(): number {
@@ -81,21 +66,88 @@ export class StatementCache {
   }
 }
 
-/** Runs one statement (or, without parameters, one simple query string) in a single call. */
-export async function runOnce(pg: PGlite, api: ProtocolApi, sql: string, params: readonly unknown[], cache?: StatementCache): Promise<Results> {
-  const s = api.serialize;
-  let message: Uint8Array;
-  const named = params.length === 0 ? null : (cache?.lookup(sql) ?? null);
-  if (params.length === 0) message = s.query(sql);
-  else {
-    const values = params.map(toText);
-    const parts = named?.prepared ? [] : [s.parse({ text: sql, ...(named ? { name: named.name } : {}) })];
-    parts.push(s.bind({ values, ...(named ? { statement: named.name } : {}) }), s.describe({ type: 'P' }), s.execute({}), s.sync());
-    message = concat(parts);
+const DESCRIBE_PORTAL = [0x44, 0, 0, 0, 6, 0x50, 0]; // Describe the unnamed portal
+const EXECUTE_ALL = [0x45, 0, 0, 0, 9, 0, 0, 0, 0, 0]; // Execute it, every row
+const SYNC = [0x53, 0, 0, 0, 4];
+
+/**
+ * The messages that run one statement, in one buffer of its own (it can be
+ * transferred to another thread). Without parameters: one simple Query. Else
+ * Parse (unless `name` is prepared already), Bind with every parameter as
+ * text, Describe, Execute, Sync; `name` null: the unnamed statement.
+ */
+export function encodeStatement(sql: string, params: readonly unknown[], name: { name: string; prepared: boolean } | null): Uint8Array {
+  if (params.length === 0) {
+    const n = Buffer.byteLength(sql);
+    const out = Buffer.from(new ArrayBuffer(n + 6));
+    out[0] = 0x51; // Q
+    out.writeInt32BE(n + 5, 1);
+    out.write(sql, 5);
+    return new Uint8Array(out.buffer);
   }
+  const values = params.map(toText);
+  const statement = name?.name ?? '';
+  const lengths = values.map((v) => (v === null ? -1 : Buffer.byteLength(v)));
+  const nameLen = Buffer.byteLength(statement);
+  const parseLen = name?.prepared ? 0 : 1 + 4 + nameLen + 1 + Buffer.byteLength(sql) + 1 + 2;
+  let bindLen = 1 + 4 + 1 + nameLen + 1 + 2 + 2 + 2;
+  for (const n of lengths) bindLen += 4 + Math.max(n, 0);
+  const out = Buffer.from(new ArrayBuffer(parseLen + bindLen + DESCRIBE_PORTAL.length + EXECUTE_ALL.length + SYNC.length));
+  let at = 0;
+  const cstring = (s: string) => {
+    at += out.write(s, at);
+    out[at++] = 0;
+  };
+  if (parseLen > 0) {
+    out[at++] = 0x50; // P
+    at = out.writeInt32BE(parseLen - 1, at);
+    cstring(statement);
+    cstring(sql);
+    at = out.writeInt16BE(0, at); // the server infers every parameter's type
+  }
+  out[at++] = 0x42; // B
+  at = out.writeInt32BE(bindLen - 1, at);
+  out[at++] = 0; // the unnamed portal
+  cstring(statement);
+  at = out.writeInt16BE(0, at); // every parameter as text
+  at = out.writeInt16BE(values.length, at);
+  values.forEach((v, k) => {
+    at = out.writeInt32BE(lengths[k]!, at);
+    if (v !== null) at += out.write(v, at);
+  });
+  at = out.writeInt16BE(0, at); // every column as text
+  for (const m of [DESCRIBE_PORTAL, EXECUTE_ALL, SYNC]) for (const b of m) out[at++] = b;
+  return new Uint8Array(out.buffer);
+}
+
+/** Sends one statement's messages and returns the backend's answer, every byte of it, in a buffer of its own. */
+export async function exchange(pg: PGlite, message: Uint8Array): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
   // The embedded file system writes through, so there is nothing to sync.
-  const messages = await pg.execProtocolStream(message, { syncToFs: false });
-  const results = api.parseResults(messages, (pg as unknown as { parsers: Parameters<ParseResults>[1] }).parsers);
-  if (named && !named.prepared) cache!.remember(sql, named.name);
-  return results.at(-1)!;
+  await pg.execProtocolRawStream(message, { syncToFs: false, onRawData: (chunk) => void chunks.push(chunk.slice()) });
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/**
+ * Runs one statement (or, without parameters, one simple query string) as one
+ * exchange of messages (`send`: into PGlite here or on its thread), through
+ * `cache`'s prepared statements; reads the answer here.
+ */
+export async function runStatement(send: (message: Uint8Array) => Promise<Uint8Array>, sql: string, params: readonly unknown[], cache?: StatementCache): Promise<StatementResult> {
+  const named = params.length === 0 ? null : (cache?.lookup(sql) ?? null);
+  const answer = await send(encodeStatement(sql, params, named));
+  if (named && !named.prepared && parsedIn(answer)) cache!.remember(sql, named.name);
+  return readResponse(answer);
+}
+
+/** runStatement into `pg` on this thread. */
+export function runOnce(pg: PGlite, sql: string, params: readonly unknown[], cache?: StatementCache): Promise<StatementResult> {
+  return runStatement((m) => exchange(pg, m), sql, params, cache);
 }

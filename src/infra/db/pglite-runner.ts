@@ -10,13 +10,10 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { PGlite } from '@electric-sql/pglite';
-import { runOnce, StatementCache, type ProtocolApi } from './pglite-protocol.ts';
+import { exchange, runStatement, StatementCache } from './pglite-protocol.ts';
+import type { StatementResult } from './pglite-results.ts';
 
-export interface StatementResult {
-  readonly command?: string;
-  readonly affectedRows?: number;
-  readonly rows: unknown[];
-}
+export type { StatementResult };
 
 export interface StatementRunner {
   run(sql: string, params: readonly unknown[]): Promise<StatementResult>;
@@ -24,8 +21,6 @@ export interface StatementRunner {
 }
 
 export const INT8_OID = 20;
-/** BIGINT as bigint on both stores (postgres-pool.ts gives pg the same parser). */
-export const parsers = { [INT8_OID]: (v: string) => BigInt(v) };
 
 /**
  * The embedded server's settings beyond PGlite's own (its defaultStartParams).
@@ -37,22 +32,23 @@ export const parsers = { [INT8_OID]: (v: string) => BigInt(v) };
  */
 const SETTINGS: readonly string[] = ['-c', 'shared_buffers=32MB'];
 
-/** Opens PGlite on this thread (dataDir null: in memory). */
-export async function openInProcess(dataDir: string | null): Promise<StatementRunner> {
-  const { PGlite, protocol, parse } = await import('@electric-sql/pglite');
-  const options = { parsers, startParams: [...(PGlite as unknown as { defaultStartParams: string[] }).defaultStartParams, ...SETTINGS] };
+/** PGlite opened on this thread: it answers each statement's messages with the backend's bytes. */
+export interface WireConnection {
+  exchange(message: Uint8Array): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/** Opens PGlite on this thread (dataDir null: in memory); one exchange at a time, in call order. */
+export async function openWire(dataDir: string | null): Promise<WireConnection> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const options = { startParams: [...(PGlite as unknown as { defaultStartParams: string[] }).defaultStartParams, ...SETTINGS] };
   const pg: PGlite = dataDir === null ? new PGlite(options) : new PGlite(dataDir, options);
   await pg.waitReady;
-  const api: ProtocolApi = { serialize: protocol.serialize, parseResults: parse.parseResults };
-  const statements = new StatementCache();
-  // One statement at a time, in call order (callers may send the next before the last is answered); close after them.
+  // One exchange at a time, in call order (callers may send the next before the last is answered); close after them.
   let last: Promise<unknown> = Promise.resolve();
   return {
-    run: (sql, params) => {
-      const r = last.then(async () => {
-        const res = await runOnce(pg, api, sql, params, statements);
-        return { command: (res as { command?: string }).command, affectedRows: res.affectedRows ?? 0, rows: res.rows };
-      });
+    exchange: (message) => {
+      const r = last.then(() => exchange(pg, message));
       last = r.catch(() => {});
       return r;
     },
@@ -60,10 +56,20 @@ export async function openInProcess(dataDir: string | null): Promise<StatementRu
   };
 }
 
+/** Opens PGlite on this thread (dataDir null: in memory). */
+export async function openInProcess(dataDir: string | null): Promise<StatementRunner> {
+  const wire = await openWire(dataDir);
+  const statements = new StatementCache();
+  return {
+    run: (sql, params) => runStatement(wire.exchange, sql, params, statements),
+    close: () => wire.close(),
+  };
+}
+
 /** Messages between the main thread and the database thread. */
-export type ToDbThread = { readonly id: number; readonly sql: string; readonly params: readonly unknown[] } | { readonly id: number; readonly close: true };
+export type ToDbThread = { readonly id: number; readonly message: Uint8Array } | { readonly id: number; readonly close: true };
 export type FromDbThread =
-  | { readonly id: number; readonly ok: true; readonly result?: StatementResult }
+  | { readonly id: number; readonly ok: true; readonly answer?: Uint8Array }
   | { readonly id: number; readonly ok: false; readonly error: { readonly message: string; readonly fields: Record<string, unknown> } }
   | { readonly id: 0; readonly fatal: string };
 
@@ -87,7 +93,9 @@ export interface StartedThread {
 
 export function startOnThread(dataDir: string): StartedThread {
   const worker = new Worker(new URL('./pglite-thread-entry.mjs', import.meta.url), { workerData: { dataDir } });
-  const waiting = new Map<number, { resolve: (r: StatementResult | undefined) => void; reject: (e: Error) => void }>();
+  const waiting = new Map<number, { resolve: (r: Uint8Array | undefined) => void; reject: (e: Error) => void }>();
+  // Statements are prepared per connection; this thread's one connection is on the database thread.
+  const statements = new StatementCache();
   let nextId = 1;
   let dead: Error | null = null;
   const failAll = (e: Error) => {
@@ -112,22 +120,24 @@ export function startOnThread(dataDir: string): StartedThread {
     const w = waiting.get(m.id);
     if (!w || 'fatal' in m) return;
     waiting.delete(m.id);
-    if (m.ok) w.resolve(m.result);
+    if (m.ok) w.resolve(m.answer);
     else w.reject(Object.assign(new Error(m.error.message), m.error.fields));
   });
   worker.on('error', (e) => failAll(e instanceof Error ? e : new Error(String(e))));
   worker.on('exit', () => failAll(new Error('the embedded database is closed')));
   const send = (msg: ToDbThread) =>
-    new Promise<StatementResult | undefined>((resolve, reject) => {
+    new Promise<Uint8Array | undefined>((resolve, reject) => {
       if (dead) return reject(dead);
       waiting.set(msg.id, { resolve, reject });
-      worker.postMessage(msg);
+      // The statement's bytes move to the thread (not copied), as its answer's move back.
+      if ('message' in msg) worker.postMessage(msg, [msg.message.buffer as ArrayBuffer]);
+      else worker.postMessage(msg);
     });
   let closing: Promise<void> | null = null;
   const runner: StatementRunner = {
     run: async (sql, params) => {
       await ready;
-      return (await send({ id: nextId++, sql, params }))!;
+      return runStatement(async (message) => (await send({ id: nextId++, message }))!, sql, params, statements);
     },
     close: () =>
       (closing ??= (async () => {
