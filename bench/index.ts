@@ -1,6 +1,6 @@
 /** `npm run bench -- <name> [options]`: runs bench/<name>.ts's run(args). */
 const [name, ...rest] = process.argv.slice(2);
-const names = ['hash', 'e2e', 'api', 'scale', 'rounds', 'startup', 'audit', 'fairness', 'payments', 'protocol'];
+const names = ['hash', 'e2e', 'api', 'scale', 'rounds', 'startup', 'audit', 'fairness', 'payments', 'protocol', 'store'];
 if (!name || !names.includes(name)) {
   process.stderr.write(`usage: npm run bench -- <${names.join('|')}> [--json]\n`);
   process.exit(2);

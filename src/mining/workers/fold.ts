@@ -67,6 +67,11 @@ export class ThreadFold {
     this.waitNs[t]! += s.waitNs;
   }
 
+  /** Whether a window has passed at `nowMs` (the caller reads the machine's idle time, os.cpus(), only then). */
+  due(nowMs: number): boolean {
+    return nowMs - this.windowStart >= this.settings.windowMs;
+  }
+
   /**
    * At `nowMs`, with `idleMs` the machine's idle time so far (ms summed over
    * its cores): once a window has passed, decides and starts the next one.

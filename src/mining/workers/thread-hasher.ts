@@ -67,7 +67,9 @@ export async function createThreadHasher(opts: { threads: number; engine: Engine
     if (!isFromWorker(m)) return;
     if (m.type === 'progress' && m.sched && fold) {
       fold.add(t, { runNs: m.sched[0], waitNs: m.sched[1] });
-      fold.decide(nowMs(), idleMs()); // takes effect at the next start()
+      // Takes effect at the next start(); the idle time (os.cpus(), ~0.2 ms) is read once a window, not per report.
+      const now = nowMs();
+      if (fold.due(now)) fold.decide(now, idleMs());
     }
     handle(m);
   };

@@ -20,6 +20,15 @@ describe('ThreadFold', () => {
     assert.equal(f.active, 1);
   });
 
+  test('due once a window has passed since the last decision (the idle time is read only then)', () => {
+    const f = new ThreadFold(2, 0, 0, settings);
+    assert.equal(f.due(999), false);
+    assert.equal(f.due(1_000), true);
+    windowOf(f, 1_000, [700, 700], [300, 300], 0);
+    assert.equal(f.due(1_500), false, 'a new window began with the decision');
+    assert.equal(f.due(2_000), true);
+  });
+
   test('nothing is decided before a window has passed, nor before the threads wanted 100 ms of a core', () => {
     const f = new ThreadFold(2, 0, 0, settings);
     assert.equal(windowOf(f, 500, [10, 10], [490, 490], 0), 2, 'half a window');
