@@ -85,8 +85,8 @@ export async function startServer(env: Record<string, string>, opts: { dataDir?:
   const startedAt = performance.now();
   // What `npm start` runs (the start-up bundle, rebuilt when a source is newer); BENCH_SOURCE=1 runs the TypeScript through tsx.
   const entry = process.env.BENCH_SOURCE ? ['--import', 'tsx', 'src/cli/server.ts'] : ['scripts/start.mjs'];
-  // npm start's own node flags, then the bench's, or BENCH_SERVER_ARGS="--trace-gc …" (NODE_OPTIONS refuses some).
-  const nodeArgs = [...startFlags(), ...(opts.nodeArgs ?? (process.env.BENCH_SERVER_ARGS ? process.env.BENCH_SERVER_ARGS.split(' ') : []))];
+  // npm start's own node flags, the bench's, and BENCH_SERVER_ARGS="--cpu-prof …" (NODE_OPTIONS refuses some).
+  const nodeArgs = [...startFlags(), ...(opts.nodeArgs ?? []), ...(process.env.BENCH_SERVER_ARGS ? process.env.BENCH_SERVER_ARGS.split(' ') : [])];
   const proc = spawn(process.execPath, [...nodeArgs, ...entry], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
     // BENCH_SERVER_LOG=<file> keeps the server's log (warnings and errors) for a look after the run.
