@@ -8,6 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { migrate, openStore, type Store } from '../../src/infra/db/database.ts';
 import { leaderboard, saveHashRates } from '../../src/infra/db/repos/miners.ts';
+import { saveRates } from '../../src/mining/pool/membership.ts';
+import { HashRateMeter } from '../../src/mining/pool/hash-rate.ts';
 
 describe('miner_statistics at 2,000 miners (PGlite)', () => {
   let store: Store;
@@ -35,6 +37,28 @@ describe('miner_statistics at 2,000 miners (PGlite)', () => {
     assert.ok(grown <= 1.2, `the table grew ${grown.toFixed(2)}×`);
     const rate = await sql<{ r: string }>`SELECT hash_rate_per_second::text AS r FROM miner_statistics WHERE user_idx = ${ids[5]!}`.execute(store.db);
     assert.equal(rate.rows[0]!.r, ((10 * 7919 + 5) % 100_000).toFixed(2), 'the last save is what is read');
+  });
+
+  test('the pool saves every miner’s rate chunk by chunk, each chunk’s rates read just before its write', async () => {
+    let now = 1_000_000;
+    const meter = new HashRateMeter(10, () => now);
+    ids.forEach((u, i) => meter.add(u, 1_000 + i));
+    now += 1_000;
+    const asked: number[] = [];
+    const ratesOf = meter.ratesOf.bind(meter);
+    meter.ratesOf = (miners) => {
+      const part = [...miners];
+      asked.push(part.length);
+      return ratesOf(part);
+    };
+    const warnings: unknown[] = [];
+    await saveRates(store.db, ids, meter, { warn: (o: unknown) => warnings.push(o) } as never, 256);
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(asked, [...Array<number>(7).fill(256), 2000 - 7 * 256], 'eight chunks of at most 256');
+    const r = await sql<{ u: string; r: string }>`SELECT user_idx AS u, hash_rate_per_second::text AS r FROM miner_statistics WHERE user_idx IN (${ids[0]!}, ${ids[1999]!})`.execute(store.db);
+    const byId = new Map(r.rows.map((x) => [x.u, x.r]));
+    assert.equal(byId.get(ids[0]!), (1_000).toFixed(2));
+    assert.equal(byId.get(ids[1999]!), (2_999).toFixed(2), 'the last chunk written too');
   });
 
   test('the top N in either order is read from an index, and is the same as sorting every row', async () => {
