@@ -15,7 +15,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
@@ -209,6 +209,7 @@ async function broadcast(n: number, seals: number) {
   } finally {
     for (const s of socks) s.ws.terminate();
     await server.stop();
+    rmSync(path.dirname(memFile), { recursive: true, force: true });
   }
 }
 

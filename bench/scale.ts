@@ -16,7 +16,7 @@
  * instead (store waits).
  *   npm run bench -- scale [--miners 100,1000,10000] [--rate 100] [--seconds 10] [--handoff-rate 1000] [--handoff-seconds 60] [--difficulty 4] [--batch 10] [--json]
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { flag, newUser, request, startServer, summary, output, round, cpuModel, type BenchUser } from './lib.ts';
@@ -134,6 +134,7 @@ async function once(n: number, args: string[]) {
     };
   } finally {
     await server.stop();
+    rmSync(path.dirname(memFile), { recursive: true, force: true });
   }
 }
 

@@ -10,6 +10,7 @@
  * the ratio).
  *   npm run bench -- store [--blocks 1500] [--batch 10] [--memory] [--json]
  */
+import { rmSync } from 'node:fs';
 import { createLedger } from '../src/compose.ts';
 import { parseConfig } from '../src/infra/config.ts';
 import { sealBlock } from '../src/app/seal.ts';
@@ -97,5 +98,6 @@ export async function run(args: string[]): Promise<void> {
     ]);
   } finally {
     await ledger.close();
+    rmSync(config.dataDir, { recursive: true, force: true });
   }
 }
