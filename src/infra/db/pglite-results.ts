@@ -23,7 +23,8 @@ export interface StatementResult {
 
 const BOOL = 16;
 const BYTEA = 17;
-const INT8 = 20;
+/** BIGINT: read as a bigint on both stores (postgres-pool.ts gives node-postgres the same). */
+export const INT8_OID = 20;
 const INT2 = 21;
 const INT4 = 23;
 const OID = 26;
@@ -63,7 +64,7 @@ function bytesOf(v: string): Uint8Array {
 /** How a value of type `oid` is read from its text; null: it stays text. */
 function scalar(oid: number): Parse {
   switch (oid) {
-    case INT8:
+    case INT8_OID:
       return BigInt;
     case INT2:
     case INT4:

@@ -11,16 +11,14 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { PGlite } from '@electric-sql/pglite';
 import { exchange, runStatement, StatementCache } from './pglite-protocol.ts';
-import type { StatementResult } from './pglite-results.ts';
+import { INT8_OID, type StatementResult } from './pglite-results.ts';
 
-export type { StatementResult };
+export { INT8_OID, type StatementResult };
 
 export interface StatementRunner {
   run(sql: string, params: readonly unknown[]): Promise<StatementResult>;
   close(): Promise<void>;
 }
-
-export const INT8_OID = 20;
 
 /**
  * The embedded server's settings beyond PGlite's own (its defaultStartParams).

@@ -1,24 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { PGlite, types } from '@electric-sql/pglite';
+import { describe, test } from 'node:test';
+import { types } from '@electric-sql/pglite';
 import { runOnce } from '../../../src/infra/db/pglite-protocol.ts';
 import { parseArray } from '../../../src/infra/db/pglite-results.ts';
-import { INT8_OID } from '../../../src/infra/db/database.ts';
+import { embeddedForFile } from '../../helpers/pglite.ts';
 
 /** The answers read from the wire (pglite-results.ts) against PGlite's own reader, on the same statements. */
 describe('reading the embedded store’s answers', () => {
-  let pg: PGlite;
-  before(async () => {
-    pg = new PGlite({ parsers: { [INT8_OID]: (v: string) => BigInt(v) } });
-    await pg.waitReady;
-  });
-  after(async () => {
-    await pg.close();
-  });
+  const pg = embeddedForFile();
 
   const same = async (sql: string, params: unknown[] = []) => {
-    const ours = await runOnce(pg, sql, params);
-    const theirs = await pg.query(sql, params);
+    const ours = await runOnce(pg(), sql, params);
+    const theirs = await pg().query(sql, params);
     assert.deepEqual(ours.rows, theirs.rows, sql);
     return ours;
   };
@@ -46,23 +39,23 @@ describe('reading the embedded store’s answers', () => {
   });
 
   test('results: rows and command of the last statement, affected rows summed', async () => {
-    const r = await runOnce(pg, 'CREATE TABLE w (n int); INSERT INTO w VALUES (1), (2); UPDATE w SET n = n + 1; SELECT n FROM w ORDER BY n', []);
+    const r = await runOnce(pg(), 'CREATE TABLE w (n int); INSERT INTO w VALUES (1), (2); UPDATE w SET n = n + 1; SELECT n FROM w ORDER BY n', []);
     assert.deepEqual(r, { command: 'SELECT', affectedRows: 4, rows: [{ n: 2 }, { n: 3 }] });
-    const d = await runOnce(pg, 'DELETE FROM w WHERE n > $1', [0]);
+    const d = await runOnce(pg(), 'DELETE FROM w WHERE n > $1', [0]);
     assert.deepEqual(d, { command: 'DELETE', affectedRows: 2, rows: [] });
-    assert.deepEqual(await runOnce(pg, '', []), { affectedRows: 0, rows: [] });
+    assert.deepEqual(await runOnce(pg(), '', []), { affectedRows: 0, rows: [] });
   });
 
   test('an error carries PostgreSQL’s fields, as PGlite’s own does', async () => {
-    await runOnce(pg, 'CREATE TABLE k (id int PRIMARY KEY CONSTRAINT k_pos CHECK (id > 0))', []);
-    await runOnce(pg, 'INSERT INTO k VALUES ($1)', [1]);
+    await runOnce(pg(), 'CREATE TABLE k (id int PRIMARY KEY CONSTRAINT k_pos CHECK (id > 0))', []);
+    await runOnce(pg(), 'INSERT INTO k VALUES ($1)', [1]);
     for (const [sql, params] of [
       ['INSERT INTO k VALUES ($1)', [1]],
       ['INSERT INTO k VALUES ($1)', [-1]],
       ['SELECT no_such_column FROM k', []],
     ] as const) {
-      const ours = await runOnce(pg, sql, [...params]).then(() => assert.fail('no error'), (e: Error) => e);
-      const theirs = await pg.query(sql, [...params]).then(() => assert.fail('no error'), (e: Error) => e);
+      const ours = await runOnce(pg(), sql, [...params]).then(() => assert.fail('no error'), (e: Error) => e);
+      const theirs = await pg().query(sql, [...params]).then(() => assert.fail('no error'), (e: Error) => e);
       assert.equal(ours.message, theirs.message);
       for (const f of ['severity', 'code', 'detail', 'hint', 'position', 'schema', 'table', 'column', 'constraint', 'routine'] as const)
         assert.equal((ours as unknown as Record<string, unknown>)[f], (theirs as unknown as Record<string, unknown>)[f], `${sql}: ${f}`);
