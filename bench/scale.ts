@@ -7,14 +7,14 @@
  * coordinator's round build p50/p99 on a solution (the solution, or the seal
  * that returned the next template, to the next round handed to every thread),
  * rounds whose template was read from the store, and the blocks sealed in
- * the window. Then payments at `--handoff-rate` until 256 solutions had a
- * next round known (at most `--handoff-seconds`): the hand-off p50/p99 (a
+ * the window. Then payments at `--handoff-rate` until `--handoffs` (256)
+ * solutions had a next round known (at most `--handoff-seconds`): the hand-off p50/p99 (a
  * solution found on a thread to the next round hashed on every thread, when
- * its payments were known: the coordinator's overhead) over those 256; the
+ * its payments were known: the coordinator's overhead) over the last 256; the
  * same from the stage for rounds whose last payments came after the solution
  * (late stages); and the solutions whose next round waited for a seal
  * instead (store waits).
- *   npm run bench -- scale [--miners 100,1000,10000] [--rate 100] [--seconds 10] [--handoff-rate 1000] [--handoff-seconds 60] [--difficulty 4] [--batch 10] [--json]
+ *   npm run bench -- scale [--miners 100,1000,10000] [--rate 100] [--seconds 10] [--handoff-rate 1000] [--handoffs 256] [--handoff-seconds 60] [--difficulty 4] [--batch 10] [--json]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -102,14 +102,14 @@ async function once(n: number, args: string[]) {
     const st = await status(server.url);
     // The hand-off: at 100/s most solutions leave nothing pending, so no round follows at once.
     // At `--handoff-rate` more have a next round; payments are offered in 5 s steps until the
-    // pool's last 256 hand-offs all fall in this phase (or `--handoff-seconds` have passed).
+    // `--handoffs` hand-offs fall in this phase, 256 by default: the pool's p99 is over its last 256 (or `--handoff-seconds` have passed).
     const phaseEnd = Date.now() + flag(args, '--handoff-seconds', 60) * 1000;
     let ho = st;
     do {
       await offer(server.url, users, flag(args, '--handoff-rate', 1000), 5);
       await new Promise((r) => setTimeout(r, 500));
       ho = await status(server.url);
-    } while (ho.pool.handoffs - st.pool.handoffs < 256 && Date.now() < phaseEnd);
+    } while (ho.pool.handoffs - st.pool.handoffs < flag(args, '--handoffs', 256) && Date.now() < phaseEnd);
     return {
       miners: n,
       active: st.pool.active_miners,

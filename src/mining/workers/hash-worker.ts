@@ -10,8 +10,9 @@
  * reports it. When the owner staged the job that follows, the solver starts
  * it at once on its solution and tells its peers directly ('chain'), so the
  * next height is hashed on every thread without waiting for the owner's
- * event loop; a stage that comes after its solution is started on it as it
- * is read.
+ * event loop; the solver reads its port before reporting (a stage posted
+ * while its last slice ran is started first), and a stage that comes after
+ * the report is started on the solution as it is read.
  */
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
@@ -76,6 +77,8 @@ function main(): void {
   const chains = new Map<number, PeerMessage>();
   /** This thread's solution of its current job (it swapped CHAINED), while no job is staged after it: a stage that comes is started on it. */
   let solvedOwn = null as { readonly jobId: number; readonly hash: Int32Array } | null;
+  /** This thread's solution while it reads its port before reporting it (a stage found there is chained on it first). */
+  let unreported = null as Extract<FromWorker, { type: 'solution' }> | null;
   let lastReport = performance.now();
   let schedBefore = sched ? readSchedstat((p) => readFileSync(p, 'utf8')) : null;
   /** Hashes done per candidate, reported on a timer (counts carry over jobs racing the same miners). */
@@ -122,6 +125,11 @@ function main(): void {
           // Staged after this thread had solved the job before: the owner saw the stage first, so it
           // knows the threads start it on that solution (the chain, a little late).
           started = { jobId: msg.jobId, atUs: chainOn(new ChainTemplate(msg.after, msg.jobId, msg.target, msg.base), solvedOwn.hash) };
+          if (unreported?.jobId === msg.after) {
+            // Read before the solution was reported: it goes out now, chained, ahead of 'started'.
+            send({ ...unreported, chained: msg.jobId });
+            unreported = null;
+          }
         } else {
           if (staged.size >= STAGED_KEPT) staged.delete(staged.keys().next().value!);
           staged.set(msg.after, new ChainTemplate(msg.after, msg.jobId, msg.target, msg.base));
@@ -206,8 +214,15 @@ function main(): void {
     const hash = scratch.hashOf(scanner.preparedCandidate(index), nonce);
     const s = staged.get(jobId);
     if (s === undefined) {
+      // The stage may wait in the port unread (posted while the slice ran): read it before reporting the
+      // solution. The report wakes the owner's thread, which takes this one's core (it runs at nice 19)
+      // for as long as it handles the solution: the chain is started first.
       solvedOwn = { jobId, hash: hash.slice() };
-      send({ type: 'solution', jobId, index, nonce, foundAtUs });
+      unreported = { type: 'solution', jobId, index, nonce, foundAtUs };
+      taken = Atomics.load(ctrl, WAKE);
+      take();
+      if (unreported !== null) send(unreported);
+      unreported = null;
       return;
     }
     const atUs = chainOn(s, hash);
