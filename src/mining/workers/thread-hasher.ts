@@ -120,9 +120,10 @@ export async function createThreadHasher(opts: { threads: number; engine: Engine
       if (staged?.after === j.jobId && (m.chained === undefined || m.chained === staged.job.jobId)) {
         // The threads move on to the staged job, on this solution's hash: its thread started it at
         // once (chained), or starts it as it reads the stage (posted before this solution reached
-        // here; when it was staged after the solution was found, the hand-off counts from the stage).
+        // here). When it was staged after the solution was found (its thread may have read it before
+        // reporting, and so chained it), the hand-off counts from the stage.
         next = { ...staged.job, base: chainedBase(staged.job.base, header) };
-        if (m.chained === undefined && staged.atUs > m.foundAtUs) stagedLateAtUs = staged.atUs;
+        if (staged.atUs > m.foundAtUs) stagedLateAtUs = staged.atUs;
         job = next;
         recent.set(next.jobId, next);
         staged = null;
