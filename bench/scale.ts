@@ -8,9 +8,9 @@
  * that returned the next template, to the next round handed to every thread),
  * rounds whose template was read from the store, and the blocks sealed in
  * the window. Then payments at `--handoff-rate` until `--handoffs` (256)
- * solutions had a next round known (at most `--handoff-seconds`): the hand-off p50/p99 (a
- * solution found on a thread to the next round hashed on every thread, when
- * its payments were known: the coordinator's overhead) over the last 256; the
+ * solutions had a next round known (at most `--handoff-seconds`): the
+ * hand-off p50/p99 (a solution found on a thread to the next round hashed
+ * on every thread, when its payments were known: the coordinator's overhead) over the last 256; the
  * same from the stage for rounds whose last payments came after the solution
  * (late stages); and the solutions whose next round waited for a seal
  * instead (store waits).
@@ -102,14 +102,17 @@ async function once(n: number, args: string[]) {
     const st = await status(server.url);
     // The hand-off: at 100/s most solutions leave nothing pending, so no round follows at once.
     // At `--handoff-rate` more have a next round; payments are offered in 5 s steps until the
-    // `--handoffs` hand-offs fall in this phase, 256 by default: the pool's p99 is over its last 256 (or `--handoff-seconds` have passed).
+    // `--handoffs` hand-offs (256: the pool's p99 is over its last 256) fall in this phase, or
+    // `--handoff-seconds` have passed.
     const phaseEnd = Date.now() + flag(args, '--handoff-seconds', 60) * 1000;
+    const handoffs = flag(args, '--handoffs', 256);
+    const handoffRate = flag(args, '--handoff-rate', 1000);
     let ho = st;
     do {
-      await offer(server.url, users, flag(args, '--handoff-rate', 1000), 5);
+      await offer(server.url, users, handoffRate, 5);
       await new Promise((r) => setTimeout(r, 500));
       ho = await status(server.url);
-    } while (ho.pool.handoffs - st.pool.handoffs < flag(args, '--handoffs', 256) && Date.now() < phaseEnd);
+    } while (ho.pool.handoffs - st.pool.handoffs < handoffs && Date.now() < phaseEnd);
     return {
       miners: n,
       active: st.pool.active_miners,

@@ -5,18 +5,12 @@ import { describe, test } from 'node:test';
 import { createHasher } from '../../../src/mining/workers/index.ts';
 import type { Hasher, MiningJob, Solution } from '../../../src/mining/workers/types.ts';
 import { candidateOf, chainedBase, createMinerSet } from '../../../src/mining/workers/job.ts';
-import { meetsTarget, targetForDifficulty } from '../../../src/domain/pow.ts';
+import { meetsTarget } from '../../../src/domain/pow.ts';
+import { minerBytes, testJob } from '../../helpers/jobs.ts';
 import { PREV_HASH_OFFSET } from '../../../src/domain/header.ts';
 import { waitFor } from '../../helpers/wait.ts';
 
-const minerBytes = (m: string) => createHash('sha256').update(m).digest().subarray(0, 16);
-const set = createMinerSet(['A', 'B'], minerBytes);
-
-function job(jobId: number, difficulty: number, miners = set): MiningJob {
-  const base = new Uint8Array(108);
-  for (let i = 0; i < 104; i++) base[i] = (jobId * 131 + i * 7) & 0xff;
-  return { jobId, height: BigInt(jobId), target: targetForDifficulty(difficulty), base, miners };
-}
+const job = testJob;
 
 const valid = (s: Solution, j: MiningJob) => {
   const c = candidateOf(j, s.minerIdx)!;

@@ -6,21 +6,16 @@
  * chained, ahead of the round's 'started'.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { CLOSING, CONTROL_WORDS, GEN, wake, type FromWorker, type ToWorker } from '../../../src/mining/workers/messages.ts';
 import { monoUs } from '../../../src/mining/workers/job.ts';
 import { targetForDifficulty } from '../../../src/domain/pow.ts';
 import { waitFor } from '../../helpers/wait.ts';
+import { jobBase, twoMiners } from '../../helpers/jobs.ts';
 
 const entry = new URL('../../../src/mining/workers/hash-worker-entry.mjs', import.meta.url);
 
-function base(jobId: number): Uint8Array {
-  const b = new Uint8Array(108);
-  for (let i = 0; i < 104; i++) b[i] = (jobId * 131 + i * 7) & 0xff;
-  return b;
-}
 
 test('a stage unread in the port when the job is solved is started on the solution before it is reported', async () => {
   const control = new SharedArrayBuffer(4 * CONTROL_WORDS);
@@ -35,20 +30,17 @@ test('a stage unread in the port when the job is solved is started on the soluti
   const post = (m: ToWorker) => port1.postMessage(m);
   try {
     await waitFor('the thread ready', async () => got.some((m) => m.type === 'ready'));
-    const miners = new Uint8Array(32);
-    miners.set(createHash('sha256').update('A').digest().subarray(0, 16), 0);
-    miners.set(createHash('sha256').update('B').digest().subarray(0, 16), 16);
-    post({ type: 'miners', bytes: miners });
+    post({ type: 'miners', bytes: twoMiners.bytes });
     // A job takes ~10^6 hashes (difficulty 5): the stage is posted once the thread is on it, long
     // before its solution. Should the solution come first all the same, the next attempt decides.
     for (let attempt = 1; attempt <= 5; attempt++) {
       const jobId = attempt * 10;
       Atomics.store(ctrl, GEN, attempt);
-      post({ type: 'job', gen: attempt, jobId, target: targetForDifficulty(5), base: base(jobId), nonceStart: 0, nonceSpan: 2 ** 32 });
+      post({ type: 'job', gen: attempt, jobId, target: targetForDifficulty(5), base: jobBase(jobId), nonceStart: 0, nonceSpan: 2 ** 32 });
       wake(ctrl);
       await waitFor(`job ${jobId} started`, async () => got.some((m) => m.type === 'started' && m.jobId === jobId));
       const stagedAtUs = monoUs();
-      post({ type: 'next', after: jobId, jobId: jobId + 1, target: targetForDifficulty(8), base: base(jobId + 1) }); // no wake
+      post({ type: 'next', after: jobId, jobId: jobId + 1, target: targetForDifficulty(8), base: jobBase(jobId + 1) }); // no wake
       const { i: at } = await waitFor(`the solution of job ${jobId}`, async () => {
         const i = got.findIndex((m) => m.type === 'solution' && m.jobId === jobId);
         return i >= 0 ? { i } : null;

@@ -10,18 +10,12 @@ import { describe, test } from 'node:test';
 import { createThreadHasher } from '../../../src/mining/workers/thread-hasher.ts';
 import { ThreadFold } from '../../../src/mining/workers/fold.ts';
 import type { MiningJob, Solution } from '../../../src/mining/workers/types.ts';
-import { candidateOf, createMinerSet } from '../../../src/mining/workers/job.ts';
-import { meetsTarget, targetForDifficulty } from '../../../src/domain/pow.ts';
+import { candidateOf } from '../../../src/mining/workers/job.ts';
+import { meetsTarget } from '../../../src/domain/pow.ts';
+import { testJob } from '../../helpers/jobs.ts';
 import { waitFor } from '../../helpers/wait.ts';
 
-const minerBytes = (m: string) => createHash('sha256').update(m).digest().subarray(0, 16);
-const set = createMinerSet(['A', 'B'], minerBytes);
-
-function job(jobId: number, difficulty: number): MiningJob {
-  const base = new Uint8Array(108);
-  for (let i = 0; i < 104; i++) base[i] = (jobId * 131 + i * 7) & 0xff;
-  return { jobId, height: BigInt(jobId), target: targetForDifficulty(difficulty), base, miners: set };
-}
+const job = (jobId: number, difficulty: number) => testJob(jobId, difficulty);
 
 const valid = (s: Solution, j: MiningJob) => {
   assert.deepEqual(Buffer.from(s.header.subarray(0, 104)), Buffer.from(candidateOf(j, s.minerIdx)!.header.subarray(0, 104)));
